@@ -1,12 +1,18 @@
 # convox.convox: every command a developer or CI needs. See README.md.
+#   make demo      run docs/examples/demo.yml against the emulator (apply, re-apply, check+diff)
+#   make test      everything CI runs (.ci/run calls exactly this); one timing line per step
+#   make lint | pytest | sanity | units | integration | molecule | galaxy | docs | bench
+#   make emulator PORT=5443 PASSWORD=secret ARGS="..."   the rack emulator in the foreground
 SHELL := /bin/bash
 VENV ?= .venv
+VENV216 ?= .venv-2.16
 PORT ?= 5443
 PASSWORD ?= secret
 ARGS ?=
 PY312 := $(or $(shell command -v pyenv >/dev/null 2>&1 && pyenv prefix 3.12 2>/dev/null | sed 's|$$|/bin/python3.12|'),$(shell command -v python3.12),python3)
+STEPS := bash .ci/steps.sh
 
-.PHONY: venv emulator demo test
+.PHONY: venv venv-2.16 emulator demo test lint pytest sanity units integration molecule galaxy docs bench clean
 
 venv: $(VENV)/.installed
 
@@ -15,5 +21,49 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# The oldest ansible-core the collection claims (meta/runtime.yml), for sanity and integration.
+venv-2.16: $(VENV216)/.installed
+
+$(VENV216)/.installed: requirements.txt .ci/requirements-core-2.16.txt
+	test -x $(VENV216)/bin/python || $(PY312) -m venv $(VENV216)
+	$(VENV216)/bin/pip install -q --disable-pip-version-check -r .ci/requirements-core-2.16.txt
+	touch $@
+
 emulator: venv
 	PYTHONPATH=tests exec $(VENV)/bin/python -m emulator --port $(PORT) --password '$(PASSWORD)' $(ARGS)
+
+demo: venv
+	$(VENV)/bin/python docs/examples/run_demo.py
+
+test:
+	$(STEPS) test
+
+lint:
+	$(STEPS) venv lint
+
+pytest:
+	$(STEPS) venv pytest
+
+sanity:
+	$(STEPS) venv sanity sanity-pythons
+
+units:
+	$(STEPS) venv pytest units
+
+integration:
+	$(STEPS) venv integration
+
+molecule:
+	$(STEPS) venv molecule
+
+galaxy:
+	$(STEPS) venv ansible-lint changelog docs-lint galaxy
+
+docs:
+	$(STEPS) venv docs
+
+bench: venv
+	bash bench/run.sh
+
+clean:
+	rm -rf build dist collections tests/output importer_result.json .pytest_cache .mypy_cache .ruff_cache

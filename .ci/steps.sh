@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# Every check of the convox.convox collection, one named step at a time.
+#
+#   bash .ci/steps.sh test            everything `make test` runs, in order
+#   bash .ci/steps.sh lint pytest     just those steps (the Makefile's targets use this)
+#   bash .ci/steps.sh --list          the step names
+#
+# Each step runs in its own bash process under `set -euo pipefail` and prints one timing
+# line ("TIME <step> <seconds>s ok|FAILED"). Later steps still run after a failure so one
+# run reports everything; the script exits non-zero if any step failed. Steps that others
+# depend on (venv, tools, tree) stop the run when they fail.
+#
+# ansible-test needs the collection at a physical path ending in
+# ansible_collections/convox/convox, so the tracked files are copied to
+# $CI_WORK/collections/ansible_collections/convox/convox (a temporary directory unless
+# CI_WORK is set; kept afterwards only when KEEP_CI_WORK=1).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+export REPO
+export VENV=${VENV:-$REPO/.venv}
+export VENV216=${VENV216:-$REPO/.venv-2.16}
+export PYTHONDONTWRITEBYTECODE=1
+export ANSIBLE_NOCOLOR=1
+export PY_COLORS=0
+
+TEST_STEPS=(venv lint pytest tools tree ansible-lint changelog docs-lint galaxy sanity sanity-pythons units
+    integration molecule venv-2.16 sanity-2.16 integration-2.16)
+CRITICAL_STEPS=" venv tools tree venv-2.16 "
+
+coll() { echo "$CI_WORK/collections/ansible_collections/convox/convox"; }
+
+# Real python3.X interpreters: the pyenv shims of non-global versions exit 127, which breaks
+# ansible-test (toolchain.md finding 2). Their symlinks live in $CI_WORK/pybin.
+real_python() {
+    local v=$1 prefix
+    if command -v pyenv >/dev/null 2>&1 && prefix=$(pyenv prefix "$v" 2>/dev/null) && [ -x "$prefix/bin/python$v" ]; then
+        echo "$prefix/bin/python$v"
+    elif command -v "python$v" >/dev/null 2>&1 && "python$v" -c 'pass' >/dev/null 2>&1; then
+        command -v "python$v"
+    fi
+}
+
+pip_bootstrap_version() {
+    # The pip version ansible-test bootstraps into its venvs names the get-pip cache file.
+    "$1" - <<'PY'
+import inspect
+import re
+
+import ansible_test._internal.python_requirements as m
+
+print(re.search(r"pip='([0-9.]+)'", inspect.getsource(m.get_venv_packages)).group(1))
+PY
+}
+
+install_get_pip_standin() {
+    local ver
+    ver=$(pip_bootstrap_version "$1/bin/python")
+    mkdir -p "$HOME/.ansible/test/cache"
+    cp "$REPO/.ci/get_pip_offline.py" "$HOME/.ansible/test/cache/get_pip_${ver//./_}.py"
+    echo "get-pip stand-in for pip $ver installed for $1"
+}
+
+# ----------------------------------------------------------------------------- steps
+
+step_venv() {
+    make -s -C "$REPO" venv
+    "$VENV/bin/python" --version
+    "$VENV/bin/ansible" --version | head -1
+}
+
+step_venv-2.16() {
+    make -s -C "$REPO" venv-2.16
+    "$VENV216/bin/ansible" --version | head -1
+}
+
+step_tools() {
+    mkdir -p "$CI_WORK/pybin"
+    local v py found=""
+    for v in 3.9 3.10 3.11 3.12 3.13; do
+        py=$(real_python "$v")
+        if [ -n "$py" ]; then
+            ln -sf "$py" "$CI_WORK/pybin/python$v"
+            found="$found $v"
+        else
+            echo "WARNING: no working python$v; ansible-test skips it" >&2
+        fi
+    done
+    echo "target Pythons:$found"
+    install_get_pip_standin "$VENV"
+    if [ -x "$VENV216/bin/python" ]; then
+        install_get_pip_standin "$VENV216"
+    fi
+    if ! command -v shellcheck >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "installing shellcheck (ansible-test sanity checks the runme.sh targets with it)"
+            apt-get update -qq >/dev/null
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
+        else
+            echo "WARNING: shellcheck is missing and cannot be installed (not root): sanity skips it" >&2
+        fi
+    fi
+    command -v shellcheck >/dev/null && shellcheck --version | sed -n 2p
+}
+
+step_lint() {
+    local rc=0
+    "$VENV/bin/ruff" check . || rc=1
+    "$VENV/bin/ruff" format --check . || rc=1
+    "$VENV/bin/mypy" || rc=1
+    return $rc
+}
+
+step_pytest() {
+    local dirs=() d
+    for d in tests/emulator_tests tests/unit tests/client_integration; do
+        if [ -d "$d" ]; then dirs+=("$d"); fi
+    done
+    "$VENV/bin/pytest" "${dirs[@]}" --cov=plugins/module_utils --cov-report=term-missing:skip-covered -q
+}
+
+step_tree() {
+    local c
+    c=$(coll)
+    rm -rf "$c"
+    mkdir -p "$c"
+    # Tracked files only, copied (ansible-test reads the physical path; a symlink fails).
+    git ls-files -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "$c" -xf -
+    echo "collection tree: $c ($(git ls-files | wc -l) tracked files)"
+}
+
+in_tree() { cd "$(coll)"; }
+
+step_sanity() {
+    in_tree
+    "$VENV/bin/ansible-test" sanity --venv --python 3.12 --color no
+}
+
+step_sanity-pythons() {
+    in_tree
+    # Every target Python on PATH (3.9 to 3.13 here); ansible-test skips ones it cannot find.
+    "$VENV/bin/ansible-test" sanity --venv --test import --test compile --color no
+}
+
+step_units() {
+    in_tree
+    "$VENV/bin/ansible-test" units --venv --python 3.12 --color no
+}
+
+step_integration() {
+    in_tree
+    # --local: the modules and the emulator run on the dev venv's Python (httpx, pydantic, ...).
+    PATH="$VENV/bin:$PATH" "$VENV/bin/ansible-test" integration --local --color no
+}
+
+step_sanity-2.16() {
+    in_tree
+    "$VENV216/bin/ansible-test" sanity --venv --python 3.12 --color no
+}
+
+step_integration-2.16() {
+    in_tree
+    PATH="$VENV216/bin:$PATH" "$VENV216/bin/ansible-test" integration --local --color no
+}
+
+step_ansible-lint() {
+    in_tree
+    "$VENV/bin/ansible-lint" --offline --profile production
+}
+
+step_changelog() {
+    in_tree
+    "$VENV/bin/antsibull-changelog" lint
+}
+
+step_docs-lint() {
+    in_tree
+    "$VENV/bin/antsibull-docs" lint-collection-docs --plugin-docs .
+}
+
+step_galaxy() {
+    in_tree
+    rm -rf "$CI_WORK/dist"
+    "$VENV/bin/ansible-galaxy" collection build --force --output-path "$CI_WORK/dist"
+    printf '[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = True\nRUN_FLAKE8 = True\n' >"$CI_WORK/gi.cfg"
+    # galaxy-importer runs outside the collection tree and writes importer_result.json there.
+    mkdir -p "$CI_WORK/importer"
+    cd "$CI_WORK/importer"
+    GALAXY_IMPORTER_CONFIG="$CI_WORK/gi.cfg" "$VENV/bin/python" -m galaxy_importer.main "$CI_WORK"/dist/convox-convox-*.tar.gz \
+        >"$CI_WORK/importer/log.txt" 2>&1 || {
+        cat "$CI_WORK/importer/log.txt"
+        return 1
+    }
+    grep -E "WARNING|ERROR|Done|Removing|imported" "$CI_WORK/importer/log.txt" | tail -20 || true
+    if grep -q "ERROR" "$CI_WORK/importer/log.txt"; then
+        echo "galaxy-importer logged errors" >&2
+        return 1
+    fi
+}
+
+step_molecule() {
+    in_tree
+    PATH="$VENV/bin:$PATH" "$VENV/bin/molecule" test --all
+}
+
+step_docs() {
+    local dest="$REPO/build/docs"
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    "$VENV/bin/antsibull-docs" sphinx-init --use-current --lenient --dest-dir "$dest" convox.convox >/dev/null
+    # The generated build.sh uses the sphinx-build and antsibull-docs on PATH (the dev venv).
+    (cd "$dest" && PATH="$VENV/bin:$PATH" ./build.sh)
+    echo "HTML reference: $dest/build/html/index.html"
+}
+
+# ----------------------------------------------------------------------------- driver
+
+run_one() {
+    local name=$1
+    export PATH="$CI_WORK/pybin:$PATH"
+    "step_$name"
+}
+
+main() {
+    if [ "${1:-}" = "--one" ]; then
+        shift
+        run_one "$1"
+        return
+    fi
+    if [ "${1:-}" = "--list" ]; then
+        printf '%s\n' "${TEST_STEPS[@]}" docs
+        return
+    fi
+    local steps=() s
+    for s in "$@"; do
+        if [ "$s" = test ]; then steps+=("${TEST_STEPS[@]}"); else steps+=("$s"); fi
+    done
+    if [ ${#steps[@]} -eq 0 ]; then
+        echo "usage: $0 test | STEP... | --list" >&2
+        return 2
+    fi
+    for s in "${steps[@]}"; do
+        if ! declare -F "step_$s" >/dev/null; then
+            echo "unknown step: $s (see --list)" >&2
+            return 2
+        fi
+    done
+
+    if [ -z "${CI_WORK:-}" ]; then
+        CI_WORK=$(mktemp -d /tmp/convox-ci.XXXXXX)
+        if [ "${KEEP_CI_WORK:-0}" != 1 ]; then
+            trap 'rm -rf "$CI_WORK"' EXIT
+        fi
+    fi
+    export CI_WORK
+    export ANSIBLE_COLLECTIONS_PATH="$CI_WORK/collections"
+    mkdir -p "$CI_WORK/pybin"
+    # Steps that need the tree or the tools get them even when run alone.
+    local needs_tree=0 needs_tools=0
+    for s in "${steps[@]}"; do
+        case $s in
+        sanity* | units | integration* | ansible-lint | changelog | docs-lint | galaxy | molecule | docs)
+            needs_tree=1
+            needs_tools=1
+            ;;
+        esac
+    done
+    local auto=()
+    [[ $needs_tools = 1 && " ${steps[*]} " != *" tools "* ]] && auto+=(tools)
+    [[ $needs_tree = 1 && " ${steps[*]} " != *" tree "* ]] && auto+=(tree)
+    if [ ${#auto[@]} -gt 0 ]; then steps=("${auto[@]}" "${steps[@]}"); fi
+    case " ${steps[*]} " in *" sanity-2.16 "* | *" integration-2.16 "*)
+        [[ " ${steps[*]} " != *" venv-2.16 "* ]] && steps=(venv-2.16 "${steps[@]}") ;;
+    esac
+
+    local summary=() failed=0 start rc dur total_start=$SECONDS
+    for s in "${steps[@]}"; do
+        echo
+        echo "======== $s ($(date +%H:%M:%S))"
+        start=$SECONDS
+        rc=0
+        bash "$REPO/.ci/steps.sh" --one "$s" || rc=$?
+        dur=$((SECONDS - start))
+        if [ $rc -eq 0 ]; then
+            echo "TIME $s ${dur}s ok"
+            summary+=("$(printf '%-18s %5ss  ok' "$s" "$dur")")
+        else
+            echo "TIME $s ${dur}s FAILED (exit $rc)"
+            summary+=("$(printf '%-18s %5ss  FAILED (exit %s)' "$s" "$dur" "$rc")")
+            failed=1
+            if [[ $CRITICAL_STEPS = *" $s "* ]]; then
+                echo "step $s is needed by the rest: stopping" >&2
+                break
+            fi
+        fi
+    done
+    echo
+    echo "======== summary (total $((SECONDS - total_start))s)"
+    printf '%s\n' "${summary[@]}"
+    if [ $failed -ne 0 ]; then
+        echo "RESULT: FAILED"
+        return 1
+    fi
+    echo "RESULT: ok"
+}
+
+main "$@"
