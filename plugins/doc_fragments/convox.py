@@ -1,0 +1,92 @@
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Option blocks shared by every convox.convox module."""
+
+    # Connection options: every module accepts these.
+    DOCUMENTATION = r"""
+options:
+  host:
+    description:
+      - Address of the rack API (or of the Convox console for console-managed racks), for
+        example V(https://api.myrack.example.com) or V(console.convox.com).
+      - A scheme-less value is treated as an HTTPS host.
+      - If not set, the environment variable E(CONVOX_HOST) is used. When neither is set,
+        the address comes from E(RACK_URL) or from the Convox CLI configuration files
+        (C(~/.config/convox/) then C(~/.convox/)), the same way the CLI finds them.
+    type: str
+  password:
+    description:
+      - Rack API password or console CLI token.
+      - If not set, the environment variable E(CONVOX_PASSWORD) is used, then the CLI
+        configuration files.
+      - Never shown in output, logs or error messages.
+    type: str
+  rack:
+    description:
+      - Name of the rack, needed for racks managed through the Convox console.
+      - If not set, the environment variable E(CONVOX_RACK) is used, then the CLI
+        configuration files.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the rack's TLS certificate.
+      - Set to V(false) only for racks that still use their self-signed certificate.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - Path of a PEM file with the CA certificates used to verify the rack's TLS certificate.
+    type: path
+  timeout:
+    description:
+      - Timeout in seconds of each HTTP request sent to the rack.
+      - If not set, the client's default (30 seconds) is used.
+    type: float
+notes:
+  - >-
+    All modules of this collection are in the action group C(convox.convox.convox), so
+    the connection options can be set once with C(module_defaults) for
+    C(group/convox.convox.convox).
+  - >-
+    The modules need the Python libraries C(httpx), C(pydantic) and C(websocket-client)
+    on the host that runs them, usually the controller (C(delegate_to) V(localhost)).
+requirements:
+  - httpx >= 0.27
+  - pydantic >= 2.6
+  - websocket-client >= 1.7
+"""
+
+    # For modules that start work which the rack finishes asynchronously.
+    WAIT = r"""
+options:
+  wait:
+    description:
+      - Wait until the rack has finished the work this task started (app running,
+        build finished, release rolled out) before returning.
+      - With V(false) the task returns as soon as the rack accepted the request.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How long to wait, in seconds, when O(wait=true).
+      - The task fails when the rack has not finished in time; the rack keeps working.
+    type: int
+    default: 600
+"""
+
+    # The attributes every module shares.
+    ATTRIBUTES = r"""
+attributes:
+  check_mode:
+    description: Can run in check mode and return the predicted result; only GET requests are sent.
+  diff_mode:
+    description: Will return details on what has changed (or might have changed in check mode) when in diff mode.
+  platform:
+    description: Runs where the Convox API is reachable, usually the controller.
+    platforms: all
+"""

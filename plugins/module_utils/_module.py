@@ -1,0 +1,586 @@
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Private Ansible glue shared by every convox.convox module.
+
+Not a public API: names here may change between releases. Custom plugins should use
+``plugins/module_utils/client.py`` instead.
+
+What lives here, once for all modules:
+
+* ``COMMON_ARGUMENT_SPEC`` / ``WAIT_ARGUMENT_SPEC``: connection and wait options;
+* ``ConvoxModule``: an ``AnsibleModule`` wrapper that builds the client lazily, reports a
+  missing library with ``missing_required_lib``, turns every ``ConvoxError`` into
+  ``fail_json`` (``msg`` + ``failure`` dict, no traceback, no secret) and carries the
+  diff and check-mode helpers;
+* ``DeclarativeResource``: read -> desired -> compare -> create/update/delete, with the
+  predicted result in check mode and a diff in diff mode;
+* normalisation helpers used before any comparison (ids, env, scalar values).
+
+Heavy libraries (httpx, pydantic) are only imported when the client is first used, so a
+module pays for them only when it talks to the rack.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+# errors.py is standard library only, so importing it costs nothing measurable.
+from ansible_collections.convox.convox.plugins.module_utils import errors as _errors
+
+COMMON_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
+    "host": {"type": "str", "fallback": (env_fallback, ["CONVOX_HOST"])},
+    "password": {"type": "str", "no_log": True, "fallback": (env_fallback, ["CONVOX_PASSWORD"])},
+    "rack": {"type": "str", "fallback": (env_fallback, ["CONVOX_RACK"])},
+    "validate_certs": {"type": "bool", "default": True},
+    "ca_path": {"type": "path"},
+    "timeout": {"type": "float"},
+}
+
+WAIT_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
+    "wait": {"type": "bool", "default": True},
+    "wait_timeout": {"type": "int", "default": 600},
+}
+
+# Placeholders used in predicted (check mode) results for ids the rack has not chosen yet.
+NEW_RELEASE = "(new release)"
+NEW_BUILD = "(new build)"
+
+# What a secret looks like in diffs and results.
+HIDDEN = "<hidden>"
+
+
+# ---------------------------------------------------------------------------
+# Normalisation: both sides of every comparison go through these first.
+
+
+def normalize_id(value: Any) -> str:
+    """Build and release ids: the rack accepts any case and answers upper-case."""
+    if value is None:
+        return ""
+    return str(value).strip().upper()
+
+
+def normalize_scalar(value: Any) -> Any:
+    """Make values the rack stores as strings comparable with what a user writes.
+
+    ``1``, ``"1"`` and ``1.0`` compare equal; booleans become ``"true"``/``"false"``
+    (the wire form); ``None`` stays ``None``; containers are normalised recursively.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): normalize_scalar(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [normalize_scalar(v) for v in value]
+    return str(value)
+
+
+def parse_env(value: Any) -> Dict[str, str]:
+    """An environment as a plain dict of strings.
+
+    Accepts the rack's text form (``KEY=VALUE`` lines, see convox-api.md 6.4: split at the
+    first ``=``, key trimmed, value verbatim, lines without ``=`` or with an empty key
+    skipped, trailing ``\\r`` dropped), a mapping, or a list of ``KEY=VALUE`` strings.
+    """
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        result: Dict[str, str] = {}
+        for key, val in value.items():
+            key = str(key).strip()
+            if key:
+                result[key] = "" if val is None else str(normalize_scalar(val))
+        return result
+    if isinstance(value, str):
+        lines: Iterable[str] = value.split("\n")
+    else:
+        lines = [str(item) for item in value]
+    result = {}
+    for line in lines:
+        if line.endswith("\r"):
+            line = line[:-1]
+        key, sep, val = line.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            continue
+        result[key] = val
+    return result
+
+
+def format_env(env: Mapping[str, str]) -> str:
+    """The rack's text form of an environment: ``KEY=VALUE`` lines sorted, no trailing newline."""
+    return "\n".join(sorted(f"{k}={v}" for k, v in env.items()))
+
+
+def env_changes(current: Mapping[str, str], desired: Mapping[str, str]) -> Dict[str, List[str]]:
+    """Sorted key lists: ``added``, ``changed``, ``removed`` going from current to desired."""
+    return {
+        "added": sorted(k for k in desired if k not in current),
+        "changed": sorted(k for k in desired if k in current and current[k] != desired[k]),
+        "removed": sorted(k for k in current if k not in desired),
+    }
+
+
+def mask_env(env: Mapping[str, Any], show_values: bool = False) -> Dict[str, Any]:
+    """An environment fit for output: values replaced by ``HIDDEN`` unless asked for."""
+    if show_values:
+        return dict(env)
+    return dict.fromkeys(env, HIDDEN)
+
+
+def env_diff(
+    current: Mapping[str, str], desired: Mapping[str, str], show_values: bool = False
+) -> Tuple[Dict[str, str], Dict[str, str]]:
+    """``before``/``after`` views of an environment change that never carry a value.
+
+    Each key shows whether it was added, changed or removed, so a diff reads
+    ``FOO: <hidden>`` -> ``FOO: <hidden> (changed)``. With ``show_values`` the real
+    values are shown instead.
+    """
+    if show_values:
+        return dict(current), dict(desired)
+    changes = env_changes(current, desired)
+    before = dict.fromkeys(current, HIDDEN)
+    after: Dict[str, str] = {}
+    for key in desired:
+        if key in changes["added"]:
+            after[key] = HIDDEN + " (added)"
+        elif key in changes["changed"]:
+            after[key] = HIDDEN + " (changed)"
+        else:
+            after[key] = HIDDEN
+    for key in changes["removed"]:
+        before[key] = HIDDEN + " (removed)"
+    return before, after
+
+
+def compare_subset(current: Optional[Mapping[str, Any]], desired: Mapping[str, Any]) -> Dict[str, Tuple[Any, Any]]:
+    """What differs, looking only at the keys in ``desired`` whose value is not ``None``.
+
+    Nested mappings are compared key by key the same way (only the keys the user gave),
+    after ``normalize_scalar`` on both sides. Returns ``{key: (current, desired)}``.
+    """
+    current = current or {}
+    differences: Dict[str, Tuple[Any, Any]] = {}
+    for key, want in desired.items():
+        if want is None:
+            continue
+        have = current.get(key)
+        if isinstance(want, Mapping):
+            have_map = have if isinstance(have, Mapping) else {}
+            sub = compare_subset(have_map, want)
+            if sub:
+                differences[key] = ({k: have_map.get(k) for k in sub}, {k: want[k] for k in sub})
+            continue
+        if normalize_scalar(have) != normalize_scalar(want):
+            differences[key] = (have, want)
+    return differences
+
+
+def merge_desired(current: Optional[Mapping[str, Any]], desired: Mapping[str, Any]) -> Dict[str, Any]:
+    """``current`` with the user's values laid over it (nested mappings merged)."""
+    result: Dict[str, Any] = copy.deepcopy(dict(current or {}))
+    for key, want in desired.items():
+        if want is None:
+            continue
+        if isinstance(want, Mapping) and isinstance(result.get(key), Mapping):
+            merged = dict(result[key])
+            merged.update(want)
+            result[key] = merged
+        else:
+            result[key] = copy.deepcopy(want)
+    return result
+
+
+def to_plain(obj: Any) -> Any:
+    """Models (or lists of them) from the client as JSON-ready dicts with snake_case keys."""
+    if obj is None:
+        return None
+    if isinstance(obj, (list, tuple)):
+        return [to_plain(item) for item in obj]
+    if isinstance(obj, Mapping):
+        return {str(k): to_plain(v) for k, v in obj.items()}
+    if hasattr(obj, "model_dump"):
+        try:
+            from ansible_collections.convox.convox.plugins.module_utils import models
+
+            return models.to_result(obj)
+        except (ImportError, AttributeError):
+            return obj.model_dump(mode="json")
+    return obj
+
+
+# ---------------------------------------------------------------------------
+# Errors -> fail_json
+
+
+def _error_class(name: str) -> Any:
+    cls = getattr(_errors, name, None)
+    return cls if isinstance(cls, type) else ()
+
+
+def _hint_for(error: BaseException) -> str:
+    """What the user can do about a failure, by failure kind."""
+    message = str(getattr(error, "message", "") or error).lower()
+    if isinstance(error, _error_class("ConvoxAuthError")):
+        return "Check the password (option password or CONVOX_PASSWORD) and the rack address."
+    if isinstance(error, _error_class("ConvoxRollbackError")):
+        return "Check the app's logs (convox logs) and fix the release, then run the task again."
+    if isinstance(error, _error_class("ConvoxBuildFailedError")):
+        return "Fix the build (see the log lines above) and run the task again."
+    if isinstance(error, _error_class("ConvoxTimeoutError")):
+        return "The rack keeps working; raise wait_timeout (or timeout) or check the rack, then run the task again."
+    if isinstance(error, _error_class("ConvoxConnectionError")):
+        return "Check that the rack is reachable at the configured host (option host or CONVOX_HOST) and retry."
+    if isinstance(error, _error_class("ConvoxInputError")):
+        return "Correct the task's options."
+    if "is locked" in message:
+        return "Unlock it first (lock: false) or leave it in place."
+    if "currently updating" in message:
+        return "Wait for the running deployment to finish, or set force: true."
+    if isinstance(error, _error_class("ConvoxNotFoundError")):
+        return "Check the name or id, and that it exists on this rack."
+    if isinstance(error, _error_class("ConvoxForbiddenError")):
+        return "The credentials lack the role this needs; use a password or token with write access."
+    if isinstance(error, _error_class("ConvoxValidationError")):
+        return "Correct the task's options."
+    if isinstance(error, _error_class("ConvoxConflictError")):
+        return "The rack's state conflicts with the request; check it and run the task again."
+    if isinstance(error, _error_class("ConvoxNotImplementedError")):
+        return "This rack version does not support the operation."
+    return "Check the rack (convox rack, convox apps) and run the task again; a re-run converges."
+
+
+def failure_details(error: BaseException) -> Dict[str, Any]:
+    """The ``failure`` dict of a failed task: rack status, message and Request-Id."""
+    details: Dict[str, Any] = {
+        "kind": type(error).__name__,
+        "status": getattr(error, "status_code", None),
+        "message": str(getattr(error, "message", None) or error),
+        "request_id": getattr(error, "request_id", None),
+    }
+    for attr in ("method", "path", "release", "active_release", "build_id", "field"):
+        value = getattr(error, attr, None)
+        if value is not None:
+            details[attr] = value
+    log_tail = getattr(error, "log_tail", None)
+    if log_tail:
+        details["log_tail"] = log_tail
+    return details
+
+
+# ---------------------------------------------------------------------------
+# The module wrapper
+
+
+class ConvoxModule:
+    """An AnsibleModule with the connection options, a lazy client and error reporting.
+
+    ``argument_spec`` is the module's own options; the connection options (and, with
+    ``wait=True``, ``wait``/``wait_timeout``) are merged in. Other keyword arguments go to
+    ``AnsibleModule``. Check mode is always supported.
+    """
+
+    def __init__(self, argument_spec: Dict[str, Any], *, wait: bool = False, **kwargs: Any) -> None:
+        spec: Dict[str, Any] = copy.deepcopy(COMMON_ARGUMENT_SPEC)
+        if wait:
+            spec.update(copy.deepcopy(WAIT_ARGUMENT_SPEC))
+        spec.update(argument_spec)
+        kwargs.setdefault("supports_check_mode", True)
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self.params: Dict[str, Any] = self.module.params
+        self._client: Any = None
+        self._context = ""
+        self.warnings: List[str] = []
+
+    # -- properties -------------------------------------------------------
+
+    @property
+    def check_mode(self) -> bool:
+        return bool(self.module.check_mode)
+
+    @property
+    def diff_mode(self) -> bool:
+        return bool(getattr(self.module, "_diff", False))
+
+    @property
+    def wait(self) -> bool:
+        return bool(self.params.get("wait", False))
+
+    @property
+    def wait_timeout(self) -> int:
+        return int(self.params.get("wait_timeout") or 600)
+
+    @property
+    def rack_label(self) -> str:
+        """How the rack is named in messages (never with credentials)."""
+        rack = self.params.get("rack")
+        if self._client is not None:
+            rack = getattr(self._client, "rack", None) or rack
+            host = getattr(self._client, "host", None)
+        else:
+            host = self.params.get("host")
+        if rack:
+            return f"rack {rack}"
+        if host:
+            return f"rack at {_strip_credentials(str(host))}"
+        return "the rack"
+
+    # -- the client ---------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        """The ConvoxClient, built on first use (and only then imported)."""
+        if self._client is None:
+            self._client = self._build_client()
+        return self._client
+
+    def _build_client(self) -> Any:
+        try:
+            from ansible_collections.convox.convox.plugins.module_utils import client as client_module
+        except ImportError as exc:  # the collection itself is incomplete
+            self.module.fail_json(msg=f"The convox.convox client could not be imported: {exc}")
+        missing = client_module.missing_dependency() if not client_module.HAS_DEPENDENCIES else None
+        if missing:
+            name, trace = missing
+            self.module.fail_json(msg=missing_required_lib(name), exception=trace)
+        params = self.params
+        options: Dict[str, Any] = {
+            "host": params.get("host") or None,
+            "password": params.get("password") or None,
+            "rack": params.get("rack") or None,
+            "verify": params.get("validate_certs", True),
+            "ca_path": params.get("ca_path") or None,
+        }
+        if params.get("timeout") is not None:
+            options["timeout"] = float(params["timeout"])
+        try:
+            return client_module.ConvoxClient(**options)
+        except Exception as exc:  # reported through fail_json, never as a traceback
+            self.fail_error(exc, "connect to")
+        return None  # pragma: no cover - fail_error does not return
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.close()
+            except Exception:  # closing must never hide the real result
+                pass
+            self._client = None
+
+    # -- results ----------------------------------------------------------
+
+    def warn(self, message: str) -> None:
+        self.module.warn(message)
+
+    def exit(self, changed: bool, diff: Optional[Dict[str, Any]] = None, **result: Any) -> None:
+        """exit_json with ``changed`` and, in diff mode, ``diff``."""
+        self.close()
+        if diff is not None and self.diff_mode:
+            result["diff"] = diff
+        self.module.exit_json(changed=bool(changed), **result)
+
+    def fail(self, msg: str, **result: Any) -> None:
+        self.close()
+        self.module.fail_json(msg=msg, **result)
+
+    def fail_error(self, error: BaseException, action: str, target: str = "", **result: Any) -> None:
+        """Report ``error`` while doing ``action`` on ``target``: message, hint, failure dict."""
+        what = f"{action} {target}".strip()
+        reason = str(getattr(error, "message", None) or error).strip() or type(error).__name__
+        msg = f"Could not {what} on {self.rack_label}: {reason.rstrip('.')}. {_hint_for(error)}"
+        log_tail = getattr(error, "log_tail", None)
+        if log_tail:
+            msg += f" Last build log lines:\n{log_tail}"
+        self.fail(msg, failure=failure_details(error), **result)
+
+    def run(self, func: Callable[[], None], action: str = "manage", target: str = "") -> None:
+        """Run ``func`` (which ends with ``exit``/``fail``), turning rack errors into ``fail_json``.
+
+        ``action`` and ``target`` name what the module does in the failure message
+        (e.g. ``"update"``, ``"app myapp"``); ``set_context`` refines them on the way.
+        """
+        self._context = f"{action} {target}".strip()
+        base = _error_class("ConvoxError") or Exception
+        try:
+            func()
+        except base as exc:
+            self.fail_error(exc, self._context)
+        finally:
+            self.close()
+
+    def set_context(self, action: str, target: str = "") -> None:
+        """What the module is doing right now, for failure messages."""
+        self._context = f"{action} {target}".strip()
+
+    # -- helpers ------------------------------------------------------------
+
+    def is_not_found(self, error: BaseException) -> bool:
+        return isinstance(error, _error_class("ConvoxNotFoundError"))
+
+    def not_found(self) -> Any:
+        """The exception class (or tuple) to catch for a missing rack object."""
+        return _error_class("ConvoxNotFoundError") or _NeverRaised
+
+    def diff(self, before: Any, after: Any, before_header: str = "", after_header: str = "") -> Dict[str, Any]:
+        result: Dict[str, Any] = {
+            "before": before if before is not None else {},
+            "after": after if after is not None else {},
+        }
+        if before_header:
+            result["before_header"] = before_header
+        if after_header:
+            result["after_header"] = after_header
+        return result
+
+
+class _NeverRaised(Exception):
+    """Stand-in exception class that nothing raises."""
+
+
+def _strip_credentials(url: str) -> str:
+    """``https://user:pw@host`` -> ``https://host``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        rest, scheme = url, ""
+    if "@" in rest.split("/", 1)[0]:
+        rest = rest.split("@", 1)[1]
+    return f"{scheme}://{rest}" if scheme else rest
+
+
+# ---------------------------------------------------------------------------
+# Declarative resources
+
+
+class DeclarativeResource:
+    """read -> desired -> compare -> create/update/delete, once for all managing modules.
+
+    A module subclasses this and fills in:
+
+    * ``result_key`` (``"app"``), ``kind`` (``"app"``) and ``identity()`` (``"myapp"``);
+    * ``read()``: the current state as a plain dict, or ``None`` when absent (GET only);
+    * ``desired()``: the state the user asked for, only the options they set (``None``
+      values are ignored by the compare);
+    * ``create(desired)``, ``update(current, desired, differences)``, ``delete(current)``:
+      the writes, returning the new state (``delete`` returns nothing);
+    * optionally ``compare``, ``predict_create``, ``predict_update``, ``view`` (what the
+      diff and the result show, e.g. with secrets masked) and ``check_absent`` (refuse a
+      delete before anything is sent).
+
+    ``run()`` then handles ``state``, check mode (predicted result, GET only), diff mode
+    and ``changed``.
+    """
+
+    result_key = "resource"
+    kind = "resource"
+
+    def __init__(self, cm: ConvoxModule) -> None:
+        self.cm = cm
+        self.params = cm.params
+
+    # -- to fill in ------------------------------------------------------------
+
+    def identity(self) -> str:
+        return str(self.params.get("name", ""))
+
+    def read(self) -> Optional[Dict[str, Any]]:
+        raise NotImplementedError
+
+    def desired(self) -> Dict[str, Any]:
+        return {}
+
+    def create(self, desired: Dict[str, Any]) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def update(
+        self, current: Dict[str, Any], desired: Dict[str, Any], differences: Dict[str, Tuple[Any, Any]]
+    ) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def delete(self, current: Dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    # -- overridable defaults --------------------------------------------------
+
+    def compare(self, current: Dict[str, Any], desired: Dict[str, Any]) -> Dict[str, Tuple[Any, Any]]:
+        return compare_subset(current, desired)
+
+    def predict_create(self, desired: Dict[str, Any]) -> Dict[str, Any]:
+        return merge_desired({}, desired)
+
+    def predict_update(self, current: Dict[str, Any], desired: Dict[str, Any]) -> Dict[str, Any]:
+        return merge_desired(current, desired)
+
+    def view(self, state: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        """The resource as shown in results and diffs."""
+        return dict(state) if state else {}
+
+    def check_absent(self, current: Dict[str, Any]) -> None:
+        """Raise or fail here to refuse a delete before any write is sent."""
+
+    # -- the loop ------------------------------------------------------------
+
+    @property
+    def target(self) -> str:
+        return f"{self.kind} {self.identity()}".strip()
+
+    def run(self) -> None:
+        self.cm.run(self._run, "read", self.target)
+
+    def _run(self) -> None:
+        state = self.params.get("state") or "present"
+        self.cm.set_context("read", self.target)
+        current = self.read()
+        if state == "absent":
+            self._absent(current)
+        else:
+            self._present(current)
+
+    def _present(self, current: Optional[Dict[str, Any]]) -> None:
+        desired = self.desired()
+        if current is None:
+            self.cm.set_context("create", self.target)
+            after = self.predict_create(desired) if self.cm.check_mode else self.create(desired)
+            self._finish(True, None, after)
+            return
+        differences = self.compare(current, desired)
+        if not differences:
+            self._finish(False, current, current)
+            return
+        self.cm.set_context("update", self.target)
+        if self.cm.check_mode:
+            after = self.predict_update(current, desired)
+        else:
+            after = self.update(current, desired, differences)
+        self._finish(True, current, after)
+
+    def _absent(self, current: Optional[Dict[str, Any]]) -> None:
+        if current is None:
+            self._finish(False, None, None)
+            return
+        self.cm.set_context("delete", self.target)
+        self.check_absent(current)
+        if not self.cm.check_mode:
+            self.delete(current)
+        self._finish(True, current, None)
+
+    def _finish(self, changed: bool, before: Optional[Dict[str, Any]], after: Optional[Dict[str, Any]]) -> None:
+        before_view = self.view(before)
+        after_view = self.view(after)
+        self.cm.exit(
+            changed,
+            diff=self.cm.diff(before_view, after_view),
+            **{self.result_key: after_view},
+        )

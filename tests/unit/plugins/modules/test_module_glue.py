@@ -1,0 +1,296 @@
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The shared glue: normalisation, compare, env masking, error reporting, the declarative loop."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+from ansible_collections.convox.convox.plugins.module_utils import _module, errors
+from ansible_collections.convox.convox.plugins.module_utils._module import (
+    HIDDEN,
+    ConvoxModule,
+    DeclarativeResource,
+    compare_subset,
+    env_changes,
+    env_diff,
+    failure_details,
+    format_env,
+    mask_env,
+    merge_desired,
+    normalize_id,
+    normalize_scalar,
+    parse_env,
+)
+
+SECRET = "hunter2-value"
+
+
+# -- normalisation ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("rabcdefghij", "RABCDEFGHIJ"), (" Bqwertyuiop ", "BQWERTYUIOP"), ("RXYZ", "RXYZ"), (None, "")],
+)
+def test_normalize_id_upper_cases(raw: Optional[str], expected: str) -> None:
+    assert normalize_id(raw) == expected
+
+
+def test_normalize_scalar_int_string_bool() -> None:
+    assert normalize_scalar(512) == "512"
+    assert normalize_scalar("512") == "512"
+    assert normalize_scalar(512.0) == "512"
+    assert normalize_scalar(1.5) == "1.5"
+    assert normalize_scalar(True) == "true"
+    assert normalize_scalar(False) == "false"
+    assert normalize_scalar(None) is None
+    assert normalize_scalar({"a": 1, "b": [2, True]}) == {"a": "1", "b": ["2", "true"]}
+
+
+def test_parse_env_text_follows_rack_rules() -> None:
+    text = "B=2\nA=x=y\r\n  SPACED  =v \nnoequals\n=novalue\nEMPTY="
+    assert parse_env(text) == {"A": "x=y", "B": "2", "SPACED": "v ", "EMPTY": ""}
+
+
+def test_parse_env_ordering_does_not_matter() -> None:
+    assert parse_env("A=1\nB=2") == parse_env("B=2\nA=1")
+    assert parse_env({"B": "2", "A": "1"}) == parse_env("A=1\nB=2")
+
+
+def test_parse_env_mapping_and_list_normalise_values() -> None:
+    assert parse_env({"PORT": 8080, "DEBUG": True, "NONE": None}) == {"PORT": "8080", "DEBUG": "true", "NONE": ""}
+    assert parse_env(["A=1", "B=two=2"]) == {"A": "1", "B": "two=2"}
+    assert parse_env(None) == {}
+
+
+def test_format_env_sorted_without_trailing_newline() -> None:
+    assert format_env({"B": "2", "A": "1"}) == "A=1\nB=2"
+    assert parse_env(format_env({"X": "a=b", "Y": ""})) == {"X": "a=b", "Y": ""}
+
+
+def test_env_changes_groups_keys() -> None:
+    current = {"KEEP": "1", "CHANGE": "old", "DROP": "x"}
+    desired = {"KEEP": "1", "CHANGE": "new", "ADD": "y"}
+    assert env_changes(current, desired) == {"added": ["ADD"], "changed": ["CHANGE"], "removed": ["DROP"]}
+    assert env_changes(desired, desired) == {"added": [], "changed": [], "removed": []}
+
+
+def test_env_diff_and_mask_never_carry_values() -> None:
+    current = {"KEEP": SECRET, "CHANGE": SECRET, "DROP": SECRET}
+    desired = {"KEEP": SECRET, "CHANGE": SECRET + "2", "ADD": SECRET}
+    before, after = env_diff(current, desired)
+    dumped = json.dumps([before, after, mask_env(desired)])
+    assert SECRET not in dumped
+    assert after["ADD"] == HIDDEN + " (added)"
+    assert after["CHANGE"] == HIDDEN + " (changed)"
+    assert after["KEEP"] == HIDDEN
+    assert before["DROP"] == HIDDEN + " (removed)"
+    assert "DROP" not in after
+
+
+def test_env_diff_show_values_opt_in() -> None:
+    before, after = env_diff({"A": "1"}, {"A": "2"}, show_values=True)
+    assert before == {"A": "1"} and after == {"A": "2"}
+    assert mask_env({"A": "1"}, show_values=True) == {"A": "1"}
+
+
+# -- compare ------------------------------------------------------------------
+
+
+def test_compare_subset_only_user_keys_and_normalised() -> None:
+    current = {"name": "app", "locked": False, "parameters": {"BuildCpu": "512", "BuildMem": "1024"}}
+    assert compare_subset(current, {"locked": None, "parameters": {"BuildCpu": 512}}) == {}
+    assert compare_subset(current, {"locked": "false"}) == {}
+    diff = compare_subset(current, {"locked": True, "parameters": {"BuildMem": 2048}})
+    assert diff == {"locked": (False, True), "parameters": ({"BuildMem": "1024"}, {"BuildMem": 2048})}
+
+
+def test_compare_subset_missing_current() -> None:
+    assert compare_subset(None, {"a": 1}) == {"a": (None, 1)}
+    assert compare_subset({}, {"m": {"k": "v"}}) == {"m": ({"k": None}, {"k": "v"})}
+
+
+def test_merge_desired_lays_user_values_over_current() -> None:
+    current = {"a": 1, "m": {"x": "1", "y": "2"}}
+    merged = merge_desired(current, {"a": None, "m": {"y": "3"}, "b": True})
+    assert merged == {"a": 1, "m": {"x": "1", "y": "3"}, "b": True}
+    assert current["m"] == {"x": "1", "y": "2"}
+
+
+# -- failures -------------------------------------------------------------------
+
+
+def test_failure_details_from_api_error() -> None:
+    err = errors.ConvoxConflictError(409, "app is locked: web", "abcdef012345", "DELETE", "/apps/web")
+    details = failure_details(err)
+    assert details["status"] == 409
+    assert details["message"] == "app is locked: web"
+    assert details["request_id"] == "abcdef012345"
+    assert details["method"] == "DELETE" and details["path"] == "/apps/web"
+
+
+def test_strip_credentials() -> None:
+    assert _module._strip_credentials("https://convox:pw@api.example.com/x") == "https://api.example.com/x"
+    assert _module._strip_credentials("api.example.com") == "api.example.com"
+
+
+# -- a tiny declarative module, run end to end with a fake store ----------------
+
+
+class _Store:
+    def __init__(self, items: Optional[Dict[str, Dict[str, Any]]] = None, fail: Optional[Exception] = None) -> None:
+        self.items = items or {}
+        self.writes: List[str] = []
+        self.fail = fail
+
+    def close(self) -> None:
+        pass
+
+
+class _Thing(DeclarativeResource):
+    result_key = "thing"
+    kind = "thing"
+
+    def read(self) -> Optional[Dict[str, Any]]:
+        store = self.cm.client
+        if store.fail is not None:
+            raise store.fail
+        item = store.items.get(self.params["name"])
+        return dict(item) if item is not None else None
+
+    def desired(self) -> Dict[str, Any]:
+        return {"name": self.params["name"], "size": self.params["size"], "labels": self.params["labels"]}
+
+    def create(self, desired: Dict[str, Any]) -> Dict[str, Any]:
+        self.cm.client.writes.append("create")
+        self.cm.client.items[desired["name"]] = merge_desired({}, desired)
+        return self.cm.client.items[desired["name"]]
+
+    def update(self, current: Dict[str, Any], desired: Dict[str, Any], differences: Any) -> Dict[str, Any]:
+        self.cm.client.writes.append("update")
+        self.cm.client.items[current["name"]] = merge_desired(current, desired)
+        return self.cm.client.items[current["name"]]
+
+    def delete(self, current: Dict[str, Any]) -> None:
+        self.cm.client.writes.append("delete")
+        del self.cm.client.items[current["name"]]
+
+
+def _main() -> None:
+    cm = ConvoxModule(
+        {
+            "name": {"type": "str", "required": True},
+            "size": {"type": "int"},
+            "labels": {"type": "dict"},
+            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+        }
+    )
+    _Thing(cm).run()
+
+
+THING = types.SimpleNamespace(main=_main)
+
+
+def test_declarative_create_check_mode_predicts_and_writes_nothing(run_module: Any) -> None:
+    store = _Store()
+    run_module.use_client(store)
+    result = run_module(THING, {"name": "a", "size": 2}, check=True, diff=True)
+    assert result["changed"] is True
+    assert result["thing"] == {"name": "a", "size": 2}
+    assert result["diff"] == {"before": {}, "after": {"name": "a", "size": 2}}
+    assert store.writes == [] and store.items == {}
+
+
+def test_declarative_create_then_idempotent(run_module: Any) -> None:
+    store = _Store()
+    run_module.use_client(store)
+    first = run_module(THING, {"name": "a", "size": 2, "labels": {"x": "1"}})
+    assert first["changed"] is True and store.writes == ["create"]
+    again = run_module(THING, {"name": "a", "size": "2", "labels": {"x": 1}})
+    assert again["changed"] is False and store.writes == ["create"]
+    assert "diff" not in again
+
+
+def test_declarative_update_compares_only_given_keys(run_module: Any) -> None:
+    store = _Store({"a": {"name": "a", "size": 2, "labels": {"x": "1", "y": "2"}}})
+    run_module.use_client(store)
+    same = run_module(THING, {"name": "a", "labels": {"y": "2"}})
+    assert same["changed"] is False
+    check = run_module(THING, {"name": "a", "labels": {"y": "3"}}, check=True, diff=True)
+    assert check["changed"] is True and store.writes == []
+    assert check["thing"]["labels"] == {"x": "1", "y": "3"}
+    assert check["diff"]["before"]["labels"] == {"x": "1", "y": "2"}
+    real = run_module(THING, {"name": "a", "labels": {"y": "3"}})
+    assert real["changed"] is True and store.writes == ["update"]
+    assert store.items["a"]["labels"] == {"x": "1", "y": "3"}
+
+
+def test_declarative_delete_and_delete_again(run_module: Any) -> None:
+    store = _Store({"a": {"name": "a"}})
+    run_module.use_client(store)
+    check = run_module(THING, {"name": "a", "state": "absent"}, check=True)
+    assert check["changed"] is True and store.writes == []
+    gone = run_module(THING, {"name": "a", "state": "absent"})
+    assert gone["changed"] is True and store.writes == ["delete"] and gone["thing"] == {}
+    again = run_module(THING, {"name": "a", "state": "absent"})
+    assert again["changed"] is False and store.writes == ["delete"]
+
+
+def test_api_error_becomes_clean_failure_without_secrets(run_module: Any) -> None:
+    err = errors.ConvoxServerError(500, "boom while reading", "0123456789ab", "GET", "/things/a")
+    run_module.use_client(_Store(fail=err))
+    result = run_module(THING, {"name": "a", "password": SECRET})
+    assert result["failed"] is True
+    assert "thing a" in result["msg"] and "boom while reading" in result["msg"]
+    assert "re-run" in result["msg"] or "again" in result["msg"]
+    assert result["failure"]["status"] == 500
+    assert result["failure"]["request_id"] == "0123456789ab"
+    assert "exception" not in result
+    assert SECRET not in json.dumps(result)
+
+
+def test_not_found_error_hint(run_module: Any) -> None:
+    err = errors.ConvoxAuthError(401, "invalid authentication", None, "GET", "/things/a")
+    run_module.use_client(_Store(fail=err))
+    result = run_module(THING, {"name": "a"})
+    assert result["failed"] is True
+    assert "password" in result["msg"]
+    assert result["failure"]["status"] == 401
+
+
+def test_connection_options_fall_back_to_environment(run_module: Any, monkeypatch: Any) -> None:
+    seen: Dict[str, Any] = {}
+
+    def fake_build(self: ConvoxModule) -> _Store:
+        seen.update(self.params)
+        return _Store()
+
+    monkeypatch.setattr(ConvoxModule, "_build_client", fake_build)
+    monkeypatch.setenv("CONVOX_HOST", "http://from-env:1")
+    monkeypatch.setenv("CONVOX_PASSWORD", SECRET)
+    monkeypatch.setenv("CONVOX_RACK", "envrack")
+    with run_module.args({"name": "a"}), pytest.raises(SystemExit):
+        _main()
+    assert seen["host"] == "http://from-env:1"
+    assert seen["password"] == SECRET
+    assert seen["rack"] == "envrack"
+    assert seen["validate_certs"] is True
+
+
+def test_missing_library_reported_with_missing_required_lib(run_module: Any, monkeypatch: Any) -> None:
+    fake_client_module = types.SimpleNamespace(
+        HAS_DEPENDENCIES=False, missing_dependency=lambda: ("httpx", "Traceback: no httpx")
+    )
+    import ansible_collections.convox.convox.plugins.module_utils as mu
+
+    monkeypatch.setattr(mu, "client", fake_client_module, raising=False)
+    monkeypatch.setitem(sys.modules, mu.__name__ + ".client", fake_client_module)
+    result = run_module(THING, {"name": "a"})
+    assert result["failed"] is True
+    assert "httpx" in result["msg"]
