@@ -1,0 +1,81 @@
+"""Command line: PYTHONPATH=tests python -m emulator [options]."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from typing import Dict, List, Optional
+
+from .server import Emulator, Options, serve
+
+
+def _api_keys(values: List[str]) -> Dict[str, str]:
+    keys: Dict[str, str] = {}
+    for item in values:
+        key, sep, role = item.rpartition(":")
+        if not sep or not key or role not in ("read", "write", "admin"):
+            raise argparse.ArgumentTypeError(f"--api-key expects KEY:ROLE with ROLE read, write or admin, got {role!r}")
+        keys[key] = role
+    return keys
+
+
+def parse_args(argv: Optional[List[str]] = None) -> Options:
+    env = os.environ
+    parser = argparse.ArgumentParser(prog="python -m emulator", description="Convox rack emulator (v3, 3.24.9).")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=int(env.get("EMULATOR_PORT", "5443")),
+                        help="port (0 picks a free one; env EMULATOR_PORT)")
+    parser.add_argument("--password", default=env.get("EMULATOR_PASSWORD", "secret"),
+                        help="rack API password; empty disables auth (env EMULATOR_PASSWORD)")
+    parser.add_argument("--tls", action="store_true", help="serve https with a self-signed certificate")
+    parser.add_argument("--console", action="store_true", help="console mode: several racks selected by the Rack header")
+    parser.add_argument("--rack", action="append", default=[], help="rack name (repeatable; console mode: org/rack)")
+    parser.add_argument("--api-key", action="append", default=[], help="console API key KEY:ROLE (repeatable)")
+    parser.add_argument("--legacy", action="store_true", help="pre-3.24.1 errors: 500 and plain text")
+    parser.add_argument("--delay-scale", type=float, default=float(env.get("EMULATOR_DELAY_SCALE", "1.0")),
+                        help="multiply every lifecycle delay (env EMULATOR_DELAY_SCALE)")
+    parser.add_argument("--provider", default="aws", help="provider name reported by GET /system (default aws)")
+    args = parser.parse_args(argv)
+    if args.host not in ("127.0.0.1", "::1", "localhost"):
+        parser.error("the emulator binds to loopback addresses only")
+    try:
+        keys = _api_keys(args.api_key)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+    if args.delay_scale < 0:
+        parser.error("--delay-scale must not be negative")
+    return Options(host=args.host, port=args.port, password=args.password, tls=args.tls, console=args.console,
+                   racks=args.rack, api_keys=keys, legacy=args.legacy, delay_scale=args.delay_scale,
+                   provider=args.provider)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    options = parse_args(argv)
+    emu = Emulator(options)
+
+    def ready(url: str) -> None:
+        sys.stdout.write(f"convox emulator listening on {url}\n")
+        sys.stdout.flush()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except (NotImplementedError, RuntimeError):
+                pass
+        await serve(emu, ready, stop)
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

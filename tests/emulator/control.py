@@ -1,0 +1,82 @@
+"""The out-of-band control API under /_emulator/ (loopback callers only, never logged)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List
+
+from aiohttp import web
+
+from .wire import go_json
+
+FAULT_KEYS = {"method", "path", "rack", "times", "status", "body", "headers", "delay", "action"}
+ACTIONS = {None, "drop", "malformed"}
+
+
+def _json(value: Any, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=go_json(value), headers={"Content-Type": "application/json"})
+
+
+def _bad(message: str) -> web.Response:
+    return _json({"error": message}, 400)
+
+
+def validate_fault(raw: Any) -> Dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ValueError("a fault must be a JSON object")
+    unknown = set(raw) - FAULT_KEYS
+    if unknown:
+        raise ValueError(f"unknown fault keys: {', '.join(sorted(unknown))}")
+    fault = dict(raw)
+    fault.setdefault("method", "*")
+    fault.setdefault("path", "*")
+    fault.setdefault("times", 1)
+    if fault["times"] is not None and (not isinstance(fault["times"], int) or isinstance(fault["times"], bool)):
+        raise ValueError("times must be an integer or null (unlimited)")
+    if fault.get("action") not in ACTIONS:
+        raise ValueError("action must be drop or malformed")
+    if "status" in fault and (not isinstance(fault["status"], int) or not 100 <= fault["status"] <= 599):
+        raise ValueError("status must be an HTTP status code")
+    if "delay" in fault and (not isinstance(fault["delay"], (int, float)) or fault["delay"] < 0):
+        raise ValueError("delay must be a non-negative number of seconds")
+    if not any(k in fault for k in ("status", "delay", "action")):
+        raise ValueError("a fault needs status, delay or action")
+    fault["method"] = str(fault["method"]).upper()
+    fault["hits"] = 0
+    return fault
+
+
+async def handle_control(emu: Any, request: web.BaseRequest, path: str) -> web.StreamResponse:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    from .server import _is_loopback
+
+    if not peer or not _is_loopback(peer[0]):
+        return web.Response(status=403, body=b"control API is for loopback callers only\n")
+    method = request.method
+    name = path[len("/_emulator/"):].strip("/")
+    if name == "requests" and method == "GET":
+        return _json(emu.requests)
+    if name == "requests" and method == "DELETE":
+        emu.requests = []
+        return _json({"ok": True})
+    if name == "reset" and method == "POST":
+        emu.reset()
+        return _json({"ok": True})
+    if name == "state" and method == "GET":
+        return _json({"version": emu.version, "options": emu.describe_options(),
+                      "racks": {n: r.dump() for n, r in emu.racks.items()}, "faults": emu.faults})
+    if name == "faults" and method == "GET":
+        return _json(emu.faults)
+    if name == "faults" and method == "DELETE":
+        emu.faults = []
+        return _json({"ok": True})
+    if name == "faults" and method == "POST":
+        try:
+            raw = json.loads((await request.read()).decode("utf-8") or "null")
+            items: List[Any] = raw if isinstance(raw, list) else [raw]
+            faults = [validate_fault(item) for item in items]
+        except (ValueError, UnicodeDecodeError) as exc:
+            return _bad(str(exc))
+        emu.faults.extend(faults)
+        return _json(faults)
+    return web.Response(status=404)

@@ -1,0 +1,23 @@
+"""The route table: every area module registers its routes here, in gorilla/mux order."""
+
+from __future__ import annotations
+
+from .router import Router
+
+
+def register_all(router: Router) -> None:
+    from . import apps, builds, objects, releases, services, system
+
+    apps.register(router)
+    objects.register(router)
+    builds.register(router)
+    releases.register(router)
+    services.register(router)
+    system.register(router)
+    try:
+        from . import certificates, resources, sockets
+    except ImportError:  # pragma: no cover - during development only
+        return
+    resources.register(router)
+    certificates.register(router)
+    sockets.register(router)
