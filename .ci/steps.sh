@@ -125,9 +125,12 @@ step_tree() {
     c=$(coll)
     rm -rf "$c"
     mkdir -p "$c"
-    # Tracked files only, copied (ansible-test reads the physical path; a symlink fails).
-    git ls-files -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "$c" -xf -
-    echo "collection tree: $c ($(git ls-files | wc -l) tracked files)"
+    # Tracked files, copied (ansible-test reads the physical path; a symlink fails).
+    # CI_UNTRACKED=1 adds untracked, not ignored files: handy before a first commit.
+    local list=(git ls-files -z)
+    if [ "${CI_UNTRACKED:-0}" = 1 ]; then list+=(--cached --others --exclude-standard); fi
+    "${list[@]}" | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "$c" -xf -
+    echo "collection tree: $c ($("${list[@]}" | tr -cd '\0' | wc -c) files)"
 }
 
 in_tree() { cd "$(coll)"; }
