@@ -1,0 +1,165 @@
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Processes: ``/apps/{app}/processes`` and one-off runs (convox-api.md 5.7, 6.5, 7)."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+from ..errors import ConvoxError, ConvoxNotFoundError, ConvoxTimeoutError
+from ..models import Process, RunResult, parse, parse_list
+from ._base import Accessor, build_path, require
+
+Command = Union[str, Sequence[str]]
+
+_RUN_HEADERS = (
+    ("command", "Command"),
+    ("cpu", "Cpu"),
+    ("cpu_limit", "Cpu-Limit"),
+    ("memory", "Memory"),
+    ("memory_limit", "Memory-Limit"),
+    ("gpu", "Gpu"),
+    ("gpu_vendor", "Gpu-Vendor"),
+    ("environment", "Environment"),
+    ("image", "Image"),
+    ("release", "Release"),
+    ("volumes", "Volumes"),
+    ("use_service_volume", "Use-Service-Volume"),
+    ("node_labels", "Node-Labels"),
+    ("system_critical", "System-Critical"),
+    ("privileged", "Privileged"),
+    ("height", "Height"),
+    ("width", "Width"),
+)
+
+
+def command_text(command: Command) -> str:
+    """A command as the rack expects it (a string it splits with POSIX shell rules)."""
+    if isinstance(command, str):
+        return command
+    return " ".join(shlex.quote(str(part)) for part in command)
+
+
+def _run_headers(options: Mapping[str, Any]) -> Dict[str, Any]:
+    known = dict(_RUN_HEADERS)
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError("unknown run option(s): {}".format(", ".join(unknown)))
+    headers: Dict[str, Any] = {}
+    for name, header in _RUN_HEADERS:
+        value = options.get(name)
+        if value is None:
+            continue
+        if name == "command":
+            value = command_text(value)
+        elif name == "node_labels" and isinstance(value, Mapping):
+            value = [f"{key}={value[key]}" for key in sorted(value)]
+        headers[header] = value
+    return headers
+
+
+class ProcessesAccessor(Accessor):
+    """``client.processes``"""
+
+    def list(self, app: str, *, service: Optional[str] = None, release: Optional[str] = None) -> List[Process]:
+        path = build_path("apps", require(app, "app"), "processes")
+        return parse_list(Process, self._call("GET", path, params={"service": service, "release": release}))
+
+    def get(self, app: str, pid: str) -> Process:
+        path = build_path("apps", require(app, "app"), "processes", require(pid, "pid"))
+        return parse(Process, self._call("GET", path))
+
+    def stop(self, app: str, pid: str) -> None:
+        self._call("DELETE", build_path("apps", require(app, "app"), "processes", require(pid, "pid")))
+
+    def run(self, app: str, service: str, *, command: Optional[Command] = None, **options: Any) -> Process:
+        """Start a one-off process (detached); options travel as headers.
+
+        Options: ``cpu``, ``cpu_limit``, ``memory``, ``memory_limit``, ``gpu``, ``gpu_vendor``,
+        ``environment`` (dict), ``image``, ``release``, ``volumes`` (dict from -> to),
+        ``use_service_volume``, ``node_labels`` (dict or ``k=v`` list), ``system_critical``,
+        ``privileged``, ``height``, ``width``. Never retried (each call starts a process).
+        """
+        headers = _run_headers(dict(options, command=command))
+        path = build_path("apps", require(app, "app"), "services", require(service, "service"), "processes")
+        return parse(Process, self._call("POST", path, headers=headers, idempotent=False))
+
+    def exec(
+        self, app: str, pid: str, command: Command, *, entrypoint: bool = False, timeout: Optional[float] = None
+    ) -> RunResult:
+        """Run ``command`` in a running process (or a service name: any of its processes)."""
+        from ..websocket import exec_stream
+
+        headers: Dict[str, Any] = {"Command": command_text(command), "Tty": False, "Disable-Stdin": True}
+        if entrypoint:
+            headers["Entrypoint"] = True
+        path = build_path("apps", require(app, "app"), "processes", require(pid, "pid"), "exec")
+        output, code = exec_stream(self._transport, path, headers, timeout=timeout)
+        return RunResult(output=output, exit_code=code, process_id=pid)
+
+    def run_attached(
+        self,
+        app: str,
+        service: str,
+        command: Command,
+        *,
+        release: Optional[str] = None,
+        environment: Optional[Dict[str, str]] = None,
+        cpu: Optional[int] = None,
+        memory: Optional[int] = None,
+        timeout: float = 3600,
+        entrypoint: bool = True,
+        start_timeout: float = 300,
+        **options: Any,
+    ) -> RunResult:
+        """Run a command and return its output and exit code (the CLI's ``convox run`` recipe).
+
+        Starts ``sleep <timeout>`` in a new process, waits until it runs, execs the command
+        (``Tty: false``, ``Disable-Stdin: true``), and always deletes the process. An ``ERROR:``
+        frame or a stream without the exit marker raises ``ConvoxStreamError``; running out of
+        ``timeout`` raises ``ConvoxTimeoutError``.
+        """
+        from .. import waits
+        from ..websocket import exec_stream
+
+        require(app, "app")
+        text = command_text(command)
+        if not text.strip():
+            raise ConvoxError("a command is required")
+        deadline = time.monotonic() + timeout
+        process = self.run(
+            app,
+            service,
+            command=f"sleep {max(1, int(timeout))}",
+            release=release,
+            environment=environment,
+            cpu=cpu,
+            memory=memory,
+            **options,
+        )
+        pid = process.id
+        failed = True
+        try:
+            waits.wait_process_status(
+                self._client, app, pid, ["running"], timeout=min(start_timeout, timeout), interval=1.0
+            )
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ConvoxTimeoutError(f"process {pid} did not finish within {timeout} seconds")
+            headers: Dict[str, Any] = {"Command": text, "Tty": False, "Disable-Stdin": True}
+            if entrypoint:
+                headers["Entrypoint"] = True
+            path = build_path("apps", app, "processes", pid, "exec")
+            output, code = exec_stream(self._transport, path, headers, timeout=remaining)
+            failed = False
+        finally:
+            try:
+                self.stop(app, pid)
+            except ConvoxNotFoundError:
+                pass
+            except ConvoxError:
+                if not failed:
+                    raise
+        return RunResult(output=output, exit_code=code, process_id=pid)

@@ -1,0 +1,25 @@
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Private registries: ``/registries`` (convox-api.md 5.9). v3 answers carry passwords in clear."""
+
+from __future__ import annotations
+
+from typing import List
+
+from ..models import Registry, parse, parse_list
+from ._base import Accessor, path_segment, require
+
+
+class RegistriesAccessor(Accessor):
+    """``client.registries``"""
+
+    def list(self) -> List[Registry]:
+        return parse_list(Registry, self._call("GET", "/registries"))
+
+    def add(self, server: str, username: str, password: str) -> Registry:
+        """Add or overwrite the credentials of a registry (safe to retry)."""
+        data = {"server": require(server, "server"), "username": username, "password": password}
+        return parse(Registry, self._call("POST", "/registries", data=data, idempotent=True))
+
+    def remove(self, server: str) -> None:
+        self._call("DELETE", "/registries/" + path_segment(require(server, "server"), keep_slash=True))

@@ -1,0 +1,79 @@
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Releases: ``/apps/{app}/releases`` (convox-api.md 5.4, 6.3)."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Union
+
+from ..models import App, Release, parse, parse_list
+from ._base import Accessor, build_path, require
+
+EnvValue = Union[str, Dict[str, str], None]
+
+
+class ReleasesAccessor(Accessor):
+    """``client.releases``"""
+
+    def list(self, app: str, *, limit: Optional[int] = None) -> List[Release]:
+        """Releases, newest first (the rack returns 10 unless ``limit`` says otherwise)."""
+        path = build_path("apps", require(app, "app"), "releases")
+        return parse_list(Release, self._call("GET", path, params={"limit": limit}))
+
+    def get(self, app: str, id: str) -> Release:
+        path = build_path("apps", require(app, "app"), "releases", require(id, "id"))
+        return parse(Release, self._call("GET", path))
+
+    def create(
+        self,
+        app: str,
+        *,
+        build: Optional[str] = None,
+        env: EnvValue = None,
+        description: Optional[str] = None,
+        parent_release: Optional[str] = None,
+    ) -> Release:
+        """Create a release (never retried: every call makes a new release).
+
+        ``env`` replaces the whole environment (a dict, or the ``KEY=VALUE`` text); the base is
+        ``parent_release`` when given, else the newest release.
+        """
+        from .environment import format_env, validate_env
+
+        if isinstance(env, dict):
+            env = format_env(validate_env(env))
+        data = {"build": build, "env": env, "description": description, "parent-release": parent_release}
+        path = build_path("apps", require(app, "app"), "releases")
+        return parse(Release, self._call("POST", path, data=data, idempotent=False))
+
+    def promote(
+        self, app: str, id: str, *, force: bool = False, wait: bool = False, timeout: Optional[float] = None
+    ) -> Optional[App]:
+        """Deploy a release. Like the CLI, first waits while the app is ``updating`` (unless ``force``).
+
+        With ``wait=True`` waits until the app settles and returns it; a rollback raises
+        ``ConvoxRollbackError``. Without waiting returns None.
+        """
+        from .. import waits
+
+        require(app, "app")
+        require(id, "id")
+        limit = waits.DEFAULT_TIMEOUT if timeout is None else timeout
+        if not force:
+            current = self._client.apps.get(app)
+            if current.status == "updating":
+                waits.wait_app_running(self._client, app, fail_on_rollback=False, timeout=limit)
+        path = build_path("apps", app, "releases", id, "promote")
+        self._call("POST", path, data={"force": bool(force)}, idempotent=False)
+        if wait:
+            return waits.wait_app_running(self._client, app, release=id, timeout=limit)
+        return None
+
+    def rollback(
+        self, app: str, id: str, *, force: bool = False, wait: bool = False, timeout: Optional[float] = None
+    ) -> Release:
+        """Copy an older release forward (its build and environment) and promote the copy."""
+        old = self.get(app, id)
+        new = self.create(app, build=old.build or None, env=old.env or None, parent_release=old.id or id)
+        self.promote(app, new.id, force=force, wait=wait, timeout=timeout)
+        return new

@@ -1,0 +1,470 @@
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place where requests are encoded, sent, retried and turned into errors.
+
+Wire rules (convox-api.md section 1.2): options travel as a form body for POST/PUT and in the
+query string for GET/DELETE/HEAD/OPTIONS; keys are sorted; booleans are ``true``/``false``;
+lists are comma-joined; maps are URL query strings (encoded a second time inside a form);
+durations are Go duration strings; run/exec options are request headers; raw bodies are
+``application/octet-stream``. ``Accept: application/json`` makes 3.24.1+ racks answer errors as JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import email.utils
+import json
+import random
+import ssl
+import time
+import traceback
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+from urllib.parse import quote, urlencode
+
+from ._version import CLI_VERSION, USER_AGENT
+from .credentials import Credentials
+from .errors import (
+    ConvoxConnectionError,
+    ConvoxError,
+    ConvoxGatewayError,
+    ConvoxInputError,
+    ConvoxNotFoundError,
+    ConvoxTimeoutError,
+    from_response,
+    redact,
+)
+
+HAS_HTTPX: bool
+HTTPX_IMPORT_ERROR: Optional[str]
+if TYPE_CHECKING:
+    import httpx
+else:
+    try:
+        import httpx
+    except ImportError:
+        httpx = None
+        HAS_HTTPX = False
+        HTTPX_IMPORT_ERROR = traceback.format_exc()
+    else:
+        HAS_HTTPX = True
+        HTTPX_IMPORT_ERROR = None
+
+BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
+SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
+RETRY_STATUSES = frozenset((429, 502, 503, 504))
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RETRIES = 3
+DEFAULT_BACKOFF = 0.5
+MAX_BACKOFF = 30.0
+
+Params = Optional[Mapping[str, Any]]
+
+
+# --------------------------------------------------------------------------------------------
+# value encoding
+
+
+def go_duration(value: datetime.timedelta) -> str:
+    """Format a timedelta as a Go duration string (``2m0s``, ``1h30m0s``, ``500ms``)."""
+    micros = (value.days * 86400 + value.seconds) * 1000000 + value.microseconds
+    if micros == 0:
+        return "0s"
+    sign = "-" if micros < 0 else ""
+    micros = abs(micros)
+    if micros < 1000000:
+        if micros % 1000 == 0:
+            return f"{sign}{micros // 1000}ms"
+        return f"{sign}{micros}us"
+    hours, rest = divmod(micros, 3600 * 1000000)
+    minutes, rest = divmod(rest, 60 * 1000000)
+    seconds, fraction = divmod(rest, 1000000)
+    text = str(seconds)
+    if fraction:
+        text += f"{fraction / 1000000.0:.6f}"[1:].rstrip("0")
+    text += "s"
+    if hours:
+        return f"{sign}{hours}h{minutes}m{text}"
+    if minutes:
+        return f"{sign}{minutes}m{text}"
+    return sign + text
+
+
+def go_time(value: Union[datetime.datetime, datetime.date]) -> str:
+    """Format a time in the layout the rack parses (``20060102.150405.000000000``, UTC)."""
+    if not isinstance(value, datetime.datetime):
+        value = datetime.datetime(value.year, value.month, value.day)
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return value.strftime("%Y%m%d.%H%M%S.") + f"{value.microsecond:06d}000"
+
+
+def encode_value(value: Any) -> str:
+    """Encode one option value as the Go SDK does."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, str)):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime.timedelta):
+        return go_duration(value)
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return go_time(value)
+    if isinstance(value, Mapping):
+        return urlencode([(str(k), encode_value(v)) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))])
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value) if isinstance(value, (set, frozenset)) else value
+        return ",".join(encode_value(item) for item in items)
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    raise ConvoxInputError(f"cannot encode a value of type {type(value).__name__}")
+
+
+def encode_pairs(options: Params) -> List[Tuple[str, str]]:
+    """Sorted ``(name, value)`` pairs of the options that are set (None is left out)."""
+    if not options:
+        return []
+    return [(name, encode_value(value)) for name, value in sorted(options.items()) if value is not None]
+
+
+def encode_form(options: Params) -> str:
+    """``application/x-www-form-urlencoded`` text with sorted keys."""
+    return urlencode(encode_pairs(options))
+
+
+def encode_headers(options: Params) -> Dict[str, str]:
+    """Option headers (maps travel as a URL query string, as-is)."""
+    return dict(encode_pairs(options))
+
+
+def path_segment(value: Any, *, keep_slash: bool = False) -> str:
+    """Quote one path segment (object keys and registry servers keep their ``/``)."""
+    text = str(value)
+    if not text and not keep_slash:
+        raise ConvoxInputError("an empty name cannot be part of a request path")
+    return quote(text, safe="/" if keep_slash else "")
+
+
+def build_path(*segments: Any) -> str:
+    """``/seg1/seg2`` from plain segments (quoted)."""
+    return "/" + "/".join(path_segment(segment) for segment in segments)
+
+
+def parse_retry_after(value: Optional[str], now: Optional[float] = None) -> Optional[float]:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def decode_body(response: httpx.Response) -> Any:
+    """Parsed JSON for JSON answers, text otherwise (``ok`` routes give ``"ok"``)."""
+    content_type = response.headers.get("content-type", "")
+    body = response.content
+    if "json" in content_type or body[:1] in (b"{", b"["):
+        try:
+            return json.loads(body)
+        except ValueError:
+            pass
+    return body.decode("utf-8", errors="replace").strip()
+
+
+# --------------------------------------------------------------------------------------------
+# transport
+
+
+class Transport:
+    """An httpx session bound to one rack (or one rack behind a console)."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        verify: bool = True,
+        ca_path: Optional[str] = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
+        actor: Optional[str] = None,
+        max_backoff: float = MAX_BACKOFF,
+        http_client: Optional[httpx.Client] = None,
+    ) -> None:
+        if not HAS_HTTPX:
+            raise ConvoxError("the Python library httpx is required by the Convox client")
+        if retries < 0:
+            raise ConvoxInputError("retries must be 0 or more", field="retries")
+        self.credentials = credentials
+        self.base_url = credentials.url
+        self.verify = verify
+        self.ca_path = ca_path
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.sleep: Callable[[float], None] = time.sleep
+        self.headers = self._base_headers(actor)
+        self._secrets = [credentials.password, credentials.session]
+        self._client = (
+            http_client
+            if http_client is not None
+            else httpx.Client(verify=self.ssl_verify(), timeout=timeout, follow_redirects=False, trust_env=False)
+        )
+
+    def __repr__(self) -> str:
+        return f"Transport({self.base_url!r}, rack={self.credentials.rack!r})"
+
+    def _base_headers(self, actor: Optional[str]) -> Dict[str, str]:
+        creds = self.credentials
+        headers = {"User-Agent": USER_AGENT, "Version": CLI_VERSION, "Accept": "application/json"}
+        if creds.password or creds.username != "convox":
+            token = base64.b64encode((f"{creds.username}:{creds.password}").encode())
+            headers["Authorization"] = "Basic " + token.decode("ascii")
+        if creds.console and creds.rack:
+            headers["Rack"] = creds.rack
+            if creds.session:
+                headers["Session"] = creds.session
+        if actor:
+            headers["X-Convox-Actor"] = actor
+        return headers
+
+    def ssl_verify(self) -> Union[bool, ssl.SSLContext]:
+        """The ``verify`` value for httpx: a context for ``ca_path``, else True/False."""
+        if self.ca_path:
+            try:
+                return ssl.create_default_context(cafile=self.ca_path)
+            except (OSError, ssl.SSLError) as exc:
+                raise ConvoxInputError(f"cannot load the CA bundle {self.ca_path}: {exc}", field="ca_path") from None
+        return bool(self.verify)
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- helpers for the websocket side
+
+    def ws_url(self, path: str) -> str:
+        if self.base_url.startswith("https://"):
+            return "wss://" + self.base_url[len("https://") :] + path
+        return "ws://" + self.base_url[len("http://") :] + path
+
+    def redact(self, text: str) -> str:
+        return redact(text, self._secrets)
+
+    # -- requests
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params = None,
+        data: Params = None,
+        headers: Params = None,
+        content: Optional[bytes] = None,
+        idempotent: Optional[bool] = None,
+        timeout: Optional[float] = None,
+    ) -> httpx.Response:
+        """Send one request (with retries where safe) and return the successful response.
+
+        ``params`` always go to the query string; ``data`` is a form body for POST/PUT/PATCH
+        and joins the query string otherwise; ``headers`` are option headers; ``content`` is
+        a raw ``application/octet-stream`` body. Error answers raise ``errors.ConvoxAPIError``
+        subclasses; transport failures raise ``ConvoxConnectionError``/``ConvoxTimeoutError``.
+        """
+        method = method.upper()
+        if not path.startswith("/"):
+            path = "/" + path
+        query = encode_pairs(params)
+        send_headers = dict(self.headers)
+        send_headers.update(encode_headers(headers))
+        body: Optional[bytes] = None
+        if method in BODY_METHODS:
+            if content is not None:
+                if data:
+                    query = sorted(query + encode_pairs(data))
+                body = content
+                send_headers["Content-Type"] = "application/octet-stream"
+            elif data:
+                body = encode_form(data).encode("ascii")
+                send_headers["Content-Type"] = "application/x-www-form-urlencoded"
+            else:
+                body = b""
+                send_headers["Content-Type"] = "application/octet-stream"
+        else:
+            if data:
+                query = sorted(query + encode_pairs(data))
+            if content is not None:
+                body = content
+                send_headers["Content-Type"] = "application/octet-stream"
+        url = self.base_url + path
+        if query:
+            url += "?" + urlencode(query)
+        if idempotent is None:
+            idempotent = method in SAFE_METHODS
+        return self._send(method, url, path, send_headers, body, idempotent, timeout)
+
+    def _delay(self, attempt: int, retry_after: Optional[float]) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_backoff)
+        delay = float(self.backoff) * float(2**attempt)
+        return min(self.max_backoff, delay * (0.5 + random.random()))
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        headers: Dict[str, str],
+        body: Optional[bytes],
+        idempotent: bool,
+        timeout: Optional[float],
+    ) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                response = self._client.request(
+                    method,
+                    url,
+                    headers=headers,
+                    content=body,
+                    timeout=self.timeout if timeout is None else timeout,
+                )
+            except httpx.HTTPError as exc:
+                error, unsent = self._transport_error(exc, method, path)
+                if attempt < self.retries and (idempotent or unsent):
+                    self.sleep(self._delay(attempt, None))
+                    attempt += 1
+                    continue
+                raise error from None
+            if response.status_code < 400:
+                return response
+            error = from_response(
+                response.status_code,
+                response.content.decode("utf-8", errors="replace"),
+                request_id=response.headers.get("request-id"),
+                method=method,
+                path=path,
+                secrets=self._secrets,
+            )
+            retryable = isinstance(error, ConvoxGatewayError) and response.status_code in RETRY_STATUSES
+            if retryable and attempt < self.retries and idempotent:
+                self.sleep(self._delay(attempt, parse_retry_after(response.headers.get("retry-after"))))
+                attempt += 1
+                continue
+            if attempt > 0 and method == "DELETE" and isinstance(error, ConvoxNotFoundError):
+                # an earlier attempt deleted it before the connection broke
+                return response
+            raise error
+
+    def _transport_error(self, exc: Exception, method: str, path: str) -> Tuple[ConvoxError, bool]:
+        """The client error for an httpx failure, and whether the request surely was not sent."""
+        detail = self.redact(str(exc) or type(exc).__name__)
+        where = f"{method} {self.base_url}{path}"
+        if isinstance(exc, httpx.ConnectTimeout):
+            return ConvoxTimeoutError(f"timed out connecting to the rack ({where}): {detail}"), True
+        if isinstance(exc, httpx.TimeoutException):
+            return ConvoxTimeoutError(f"the rack did not answer in time ({where}): {detail}"), False
+        if isinstance(exc, httpx.ConnectError):
+            return ConvoxConnectionError(f"cannot connect to the rack ({where}): {detail}"), True
+        return ConvoxConnectionError(f"connection to the rack failed ({where}): {type(exc).__name__}: {detail}"), False
+
+    # -- convenience: decoded answers
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """``request`` and return the decoded body (JSON, or text; ``ok`` routes give ``"ok"``)."""
+        return decode_body(self.request(method, path, **kwargs))
+
+
+class API:
+    """Escape hatch: ``client.api.get('/apps')`` with the client's auth, headers, encoding and errors."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    def __repr__(self) -> str:
+        return f"API({self._transport!r})"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: Params = None,
+        data: Params = None,
+        headers: Params = None,
+        content: Optional[bytes] = None,
+    ) -> Any:
+        return self._transport.call(method, path, params=params, data=data, headers=headers, content=content)
+
+    def get(
+        self,
+        path: str,
+        params: Params = None,
+        data: Params = None,
+        headers: Params = None,
+        content: Optional[bytes] = None,
+    ) -> Any:
+        return self.request("GET", path, params, data, headers, content)
+
+    def post(
+        self,
+        path: str,
+        params: Params = None,
+        data: Params = None,
+        headers: Params = None,
+        content: Optional[bytes] = None,
+    ) -> Any:
+        return self.request("POST", path, params, data, headers, content)
+
+    def put(
+        self,
+        path: str,
+        params: Params = None,
+        data: Params = None,
+        headers: Params = None,
+        content: Optional[bytes] = None,
+    ) -> Any:
+        return self.request("PUT", path, params, data, headers, content)
+
+    def delete(
+        self,
+        path: str,
+        params: Params = None,
+        data: Params = None,
+        headers: Params = None,
+        content: Optional[bytes] = None,
+    ) -> Any:
+        return self.request("DELETE", path, params, data, headers, content)
+
+    def options(
+        self,
+        path: str,
+        params: Params = None,
+        data: Params = None,
+        headers: Params = None,
+        content: Optional[bytes] = None,
+    ) -> Any:
+        return self.request("OPTIONS", path, params, data, headers, content)
+
+    def head(
+        self,
+        path: str,
+        params: Params = None,
+        data: Params = None,
+        headers: Params = None,
+        content: Optional[bytes] = None,
+    ) -> Any:
+        return self.request("HEAD", path, params, data, headers, content)

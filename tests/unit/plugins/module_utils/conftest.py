@@ -1,0 +1,45 @@
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Make ``ansible_collections.convox.convox`` importable under plain pytest.
+
+Under ``ansible-test units`` the collection is already importable and nothing happens. Under
+plain pytest from a git checkout a temporary ``ansible_collections/convox/convox`` symlink to
+the repository root is created and put on ``sys.path``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import os
+import shutil
+import sys
+import tempfile
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+
+
+def _importable() -> bool:
+    try:
+        importlib.import_module("ansible_collections.convox.convox.plugins.module_utils.errors")
+    except ImportError:
+        return False
+    return True
+
+
+def _install() -> None:
+    if _importable():
+        return
+    for name in list(sys.modules):
+        if name == "ansible_collections" or name.startswith("ansible_collections."):
+            del sys.modules[name]
+    root = tempfile.mkdtemp(prefix="convox-collection-")
+    atexit.register(shutil.rmtree, root, True)
+    namespace = os.path.join(root, "ansible_collections", "convox")
+    os.makedirs(namespace)
+    os.symlink(REPO_ROOT, os.path.join(namespace, "convox"))
+    sys.path.insert(0, root)
+    importlib.invalidate_caches()
+
+
+_install()
