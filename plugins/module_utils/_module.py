@@ -584,3 +584,256 @@ class DeclarativeResource:
             diff=self.cm.diff(before_view, after_view),
             **{self.result_key: after_view},
         )
+
+
+# ---------------------------------------------------------------------------
+# Result views shared by several modules (secrets never included by default)
+
+
+def app_result(app: Any) -> Dict[str, Any]:
+    """An app as a result dict; empty parameter values dropped (``GET /apps`` keeps them)."""
+    data = to_plain(app) or {}
+    data = {k: v for k, v in data.items() if v is not None}
+    params = data.get("parameters") or {}
+    data["parameters"] = {k: str(v) for k, v in params.items() if v not in (None, "")}
+    return data
+
+
+def build_result(build: Any) -> Dict[str, Any]:
+    data = to_plain(build) or {}
+    for key in ("id", "release"):
+        if data.get(key):
+            data[key] = normalize_id(data[key])
+    return data
+
+
+def release_result(release: Any, show_values: bool = False, active: Optional[str] = None) -> Dict[str, Any]:
+    """A release as a result dict: ``env`` replaced by ``env_keys`` unless ``show_values``."""
+    data = to_plain(release) or {}
+    env = parse_env(data.pop("env", None))
+    data["env_keys"] = sorted(env)
+    if show_values:
+        data["env"] = env
+    for key in ("id", "build"):
+        if data.get(key):
+            data[key] = normalize_id(data[key])
+    if active is not None:
+        data["active"] = bool(data.get("id")) and data.get("id") == normalize_id(active)
+    return data
+
+
+# ---------------------------------------------------------------------------
+# Builds: content fingerprint, find an existing build, start and wait
+
+FINGERPRINT_PREFIX = "sha256:"
+
+
+def build_fingerprint(source_sha256: str, options: Mapping[str, Any]) -> str:
+    """``sha256:<source sha256>``, plus a short digest of the build options that change the result.
+
+    The token goes into the build description; an existing complete build whose description
+    carries the same token is the same build.
+    """
+    import hashlib
+
+    token = FINGERPRINT_PREFIX + source_sha256
+    relevant = {k: v for k, v in sorted(options.items()) if v not in (None, False, {}, "")}
+    if relevant:
+        digest = hashlib.sha256(repr(sorted((k, normalize_scalar(v)) for k, v in relevant.items())).encode("utf-8"))
+        token += "+" + digest.hexdigest()[:12]
+    return token
+
+
+def describe_build(description: Optional[str], token: str) -> str:
+    return f"{description.strip()} [{token}]" if description and description.strip() else f"[{token}]"
+
+
+def find_build(builds: Iterable[Any], token: str) -> Optional[Any]:
+    """The newest build (lists come newest first) carrying ``token``: complete first, else running."""
+    running = None
+    marker = f"[{token}]"
+    for build in builds:
+        description = getattr(build, "description", "") or ""
+        if marker not in description:
+            continue
+        status = getattr(build, "status", "")
+        if status == "complete":
+            return build
+        if status in ("created", "running") and running is None:
+            running = build
+    return running
+
+
+class BuildSource:
+    """Where a build comes from (``path``, ``url`` or ``import``) and its fingerprint."""
+
+    def __init__(self, kind: str, value: str, data: Optional[bytes], sha256: str) -> None:
+        self.kind = kind
+        self.value = value
+        self.data = data
+        self.sha256 = sha256
+
+    @classmethod
+    def from_params(cls, cm: ConvoxModule) -> BuildSource:
+        import hashlib
+        import os
+
+        params = cm.params
+        if params.get("path"):
+            path = params["path"]
+            if not os.path.isdir(path):
+                cm.fail(f"path {path} is not a directory; give the directory that holds convox.yml.")
+            manifest = params.get("manifest") or "convox.yml"
+            if not os.path.isfile(os.path.join(path, manifest)):
+                cm.fail(f"{manifest} not found in {path}; give the app's directory or set manifest.")
+            try:
+                data, sha = cm.client.builds.source_archive(path)
+            except OSError as exc:
+                cm.fail(f"Could not read the build source at {path}: {exc.strerror or exc}")
+            return cls("path", path, data, sha)
+        if params.get("import"):
+            path = params["import"]
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError as exc:
+                cm.fail(f"Could not read the build export {path}: {exc.strerror or exc}")
+            return cls("import", path, data, hashlib.sha256(data).hexdigest())
+        url = str(params.get("url") or "")
+        return cls("url", url, None, hashlib.sha256(url.encode("utf-8")).hexdigest())
+
+
+def import_manifest(data: bytes) -> Tuple[str, str]:
+    """``(description, manifest)`` from the ``build.json`` of a ``builds export`` tarball."""
+    import io
+    import json
+    import tarfile
+
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
+            for member in tar:
+                if member.isfile() and member.name.lstrip("./") == "build.json":
+                    handle = tar.extractfile(member)
+                    info = json.loads(handle.read().decode("utf-8")) if handle else {}
+                    return str(info.get("description") or ""), str(info.get("manifest") or "")
+    except (tarfile.TarError, ValueError, OSError):
+        pass
+    return "", ""
+
+
+def wait_build(cm: ConvoxModule, app: str, build: Any) -> Any:
+    """Wait for ``build`` to finish; a failed build fails the task with its id and last log lines."""
+    from ansible_collections.convox.convox.plugins.module_utils import waits
+
+    build_id = normalize_id(getattr(build, "id", ""))
+    cm.set_context("wait for build", f"{build_id} of app {app}")
+    finished = waits.wait_build_finished(cm.client, app, build_id, timeout=cm.wait_timeout)
+    if getattr(finished, "status", "") == "failed":
+        raise _errors.ConvoxBuildFailedError(build_id, build_log_tail(cm, app, build_id))
+    return finished
+
+
+def build_log_tail(cm: ConvoxModule, app: str, build_id: str, lines: int = 20) -> str:
+    try:
+        text = cm.client.builds.logs(app, build_id)
+    except _errors.ConvoxError:
+        return ""
+    return "\n".join(str(text or "").rstrip().splitlines()[-lines:])
+
+
+def promote(cm: ConvoxModule, app: str, release_id: str, force: bool = False) -> None:
+    """Promote ``release_id``; with ``wait``, a rollback fails the task naming both releases."""
+    cm.set_context("promote", f"release {release_id} of app {app}")
+    cm.client.releases.promote(app, release_id, force=force, wait=cm.wait, timeout=cm.wait_timeout)
+
+
+class BuildOutcome:
+    """What ``ensure_build`` did: the build as a result dict, whether it is new, its token."""
+
+    def __init__(self, changed: bool, build: Dict[str, Any], fingerprint: str, before_id: str) -> None:
+        self.changed = changed
+        self.build = build
+        self.fingerprint = fingerprint
+        self.before_id = before_id
+
+
+def _find_import(builds: Iterable[Any], description: str, manifest: str) -> Optional[Any]:
+    if not description and not manifest:
+        return None
+    for build in builds:
+        if (
+            getattr(build, "status", "") == "complete"
+            and (getattr(build, "description", "") or "") == description
+            and (getattr(build, "manifest", "") or "").strip() == manifest.strip()
+        ):
+            return build
+    return None
+
+
+def ensure_build(cm: ConvoxModule, app: str, wait: bool = True, lookback: int = 20) -> BuildOutcome:
+    """Find a build of the source in the module's params, or start one (GET only in check mode).
+
+    Reads ``path``/``url``/``import``, ``manifest``, ``description``, ``build_args``,
+    ``no_cache``, ``development`` and ``force`` from ``cm.params``.
+    """
+    import os
+
+    params = cm.params
+    source = BuildSource.from_params(cm)
+    result_options = {
+        "manifest": params.get("manifest"),
+        "build_args": params.get("build_args"),
+        "development": params.get("development"),
+    }
+    import_description = import_manifest_text = ""
+    if source.kind == "import":
+        import_description, import_manifest_text = import_manifest(source.data or b"")
+        token = FINGERPRINT_PREFIX + source.sha256
+    else:
+        token = build_fingerprint(source.sha256, result_options)
+    client = cm.client
+    cm.set_context("list the builds of", f"app {app}")
+    builds = client.builds.list(app, limit=lookback)
+    existing = None
+    if not params.get("force"):
+        if source.kind == "import":
+            existing = _find_import(builds, import_description, import_manifest_text)
+        else:
+            existing = find_build(builds, token)
+    if existing is not None:
+        if getattr(existing, "status", "") != "complete" and wait and not cm.check_mode:
+            existing = wait_build(cm, app, existing)
+        found = build_result(existing)
+        return BuildOutcome(False, found, token, found.get("id", ""))
+    description = describe_build(params.get("description"), token)
+    if cm.check_mode:
+        predicted = {
+            "id": NEW_BUILD,
+            "app": app,
+            "status": "complete" if wait or source.kind == "import" else "running",
+            "description": import_description if source.kind == "import" else description,
+            "release": NEW_RELEASE if wait or source.kind == "import" else "",
+            "manifest": import_manifest_text,
+        }
+        return BuildOutcome(True, predicted, token, "")
+    if source.kind == "import":
+        cm.set_context("import a build into", f"app {app}")
+        build = client.builds.import_build(app, source.data)
+    else:
+        url = source.value
+        if source.kind == "path":
+            cm.set_context("upload the source of", f"app {app}")
+            url = client.objects.store(app, f"tmp/{os.urandom(15).hex()}.tgz", source.data)
+        cm.set_context("start a build of", f"app {app}")
+        build = client.builds.create(
+            app,
+            url,
+            description=description,
+            manifest=params.get("manifest") or None,
+            build_args=normalize_scalar(params.get("build_args")) or None,
+            no_cache=bool(params.get("no_cache")),
+            development=bool(params.get("development")),
+        )
+    if wait and getattr(build, "status", "") != "complete":
+        build = wait_build(cm, app, build)
+    return BuildOutcome(True, build_result(build), token, "")

@@ -1,0 +1,193 @@
+#!/usr/bin/python
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: convox_build
+short_description: Build a Convox app from a directory, a URL or an exported build
+version_added: 0.1.0
+description:
+  - Starts a build of an app from a local directory (O(path)), a source URL (O(url)) or a
+    tarball made by C(convox builds export) (O(import)), and by default waits until it is
+    complete. The build creates a release, which this module does not promote (see
+    M(convox.convox.convox_deploy) and M(convox.convox.convox_release)).
+  - Idempotent by content. The SHA-256 of the source (the tarball of O(path), the text of
+    O(url)), with a digest of the build options that change the result, goes into the build
+    description as C([sha256:...]). When a complete build with the same token exists, the
+    task reports it unchanged instead of building again (unless O(force=true)). A build of
+    the same source that is still running is waited for instead of started twice.
+  - An imported build is recognised by the description and manifest recorded in its
+    C(build.json).
+  - A failed build fails the task with the build id and the last lines of its log.
+author:
+  - convox.convox contributors
+extends_documentation_fragment:
+  - convox.convox.convox
+  - convox.convox.convox.wait
+  - convox.convox.convox.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    support: full
+options:
+  app:
+    description:
+      - Name of the app.
+    type: str
+    required: true
+  path:
+    description:
+      - Local directory with the app's source and C(convox.yml). It is packed as a gzip
+        tarball honouring C(.dockerignore) and uploaded to the rack.
+      - Exactly one of O(path), O(url) and O(import) is required.
+    type: path
+  url:
+    description:
+      - URL of a gzip tarball of the source that the rack fetches itself
+        (for example an C(object://app/key) URL or an HTTPS URL).
+    type: str
+  import:
+    description:
+      - Local path of a tarball made by C(convox builds export); the build is imported as is
+        (complete, with its release).
+    type: path
+  manifest:
+    description:
+      - Name of the manifest file inside the source. The rack's default is C(convox.yml).
+    type: str
+  description:
+    description:
+      - Description of the build. The content token C([sha256:...]) is appended to it.
+    type: str
+  build_args:
+    description:
+      - Docker build arguments, names to values.
+    type: dict
+  no_cache:
+    description:
+      - Build without the Docker layer cache.
+    type: bool
+    default: false
+  development:
+    description:
+      - Build for development (the rack's C(development) build option).
+    type: bool
+    default: false
+  force:
+    description:
+      - Build even when a complete build of the same content exists.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait until the build is complete. With V(false) the task returns the running build.
+seealso:
+  - module: convox.convox.convox_build_info
+  - module: convox.convox.convox_deploy
+"""
+
+EXAMPLES = r"""
+- name: Build the app from its source directory
+  convox.convox.convox_build:
+    app: myapp
+    path: "{{ playbook_dir }}/files/myapp"
+    description: nightly
+  register: build
+
+- name: Show the release the build created
+  ansible.builtin.debug:
+    msg: "{{ build.build.id }} created release {{ build.build.release }}"
+"""
+
+RETURN = r"""
+build:
+  description:
+    - The build that matches the source, new or existing.
+    - In check mode, when a build would be started, the predicted build with id V((new build)).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Build id.
+      type: str
+      sample: BABCDEFGHIJ
+    status:
+      description: V(created), V(running), V(complete) or V(failed).
+      type: str
+      sample: complete
+    release:
+      description: Release created by the build (set when it is complete).
+      type: str
+      sample: RABCDEFGHIJ
+    description:
+      description: Build description, ending in the content token.
+      type: str
+      sample: "nightly [sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08]"
+    manifest:
+      description: The C(convox.yml) the build used.
+      type: str
+    app:
+      description: Name of the app.
+      type: str
+      sample: myapp
+    started:
+      description: When the build started.
+      type: str
+    ended:
+      description: When the build ended; null while it runs.
+      type: str
+fingerprint:
+  description: The content token of the source (C(sha256:) and hex digits).
+  returned: always
+  type: str
+  sample: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+"""
+
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, ensure_build
+
+BUILD_OPTIONS = {
+    "app": {"type": "str", "required": True},
+    "path": {"type": "path"},
+    "url": {"type": "str"},
+    "import": {"type": "path"},
+    "manifest": {"type": "str"},
+    "description": {"type": "str"},
+    "build_args": {"type": "dict"},
+    "no_cache": {"type": "bool", "default": False},
+    "development": {"type": "bool", "default": False},
+    "force": {"type": "bool", "default": False},
+}
+
+
+def main() -> None:
+    cm = ConvoxModule(
+        BUILD_OPTIONS,
+        wait=True,
+        mutually_exclusive=[("path", "url", "import")],
+        required_one_of=[("path", "url", "import")],
+    )
+    app_name = cm.params["app"]
+
+    def run() -> None:
+        outcome = ensure_build(cm, app_name, wait=cm.wait)
+        cm.exit(
+            outcome.changed,
+            diff=cm.diff(
+                {"build": outcome.before_id},
+                {"build": outcome.build.get("id", ""), "fingerprint": outcome.fingerprint},
+            ),
+            build=outcome.build,
+            fingerprint=outcome.fingerprint,
+        )
+
+    cm.run(run, "build", f"app {app_name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+#!/usr/bin/python
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: convox_build_info
+short_description: List the builds of a Convox app
+version_added: 0.1.0
+description:
+  - Returns the builds of an app, newest first, or one build by id.
+  - Changes nothing.
+author:
+  - convox.convox contributors
+extends_documentation_fragment:
+  - convox.convox.convox
+  - convox.convox.convox.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: N/A
+  platform:
+    support: full
+options:
+  app:
+    description:
+      - Name of the app.
+    type: str
+    required: true
+  id:
+    description:
+      - Return only this build (any letter case). The result is an empty list when it does not exist.
+    type: str
+  limit:
+    description:
+      - How many builds to return, newest first. The rack's default is 10.
+    type: int
+seealso:
+  - module: convox.convox.convox_build
+"""
+
+EXAMPLES = r"""
+- name: The three newest builds
+  convox.convox.convox_build_info:
+    app: myapp
+    limit: 3
+  register: builds
+
+- name: Show the newest build's status
+  ansible.builtin.debug:
+    msg: "{{ builds.builds[0].id }} is {{ builds.builds[0].status }}"
+  when: builds.builds | length > 0
+"""
+
+RETURN = r"""
+builds:
+  description: The builds, newest first; empty when nothing matches.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Build id.
+      type: str
+      sample: BABCDEFGHIJ
+    status:
+      description: V(created), V(running), V(complete) or V(failed).
+      type: str
+      sample: complete
+    release:
+      description: Release created by the build.
+      type: str
+      sample: RABCDEFGHIJ
+    description:
+      description: Build description.
+      type: str
+    manifest:
+      description: The C(convox.yml) the build used.
+      type: str
+    started:
+      description: When the build started.
+      type: str
+    ended:
+      description: When the build ended; null while it runs.
+      type: str
+"""
+
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, build_result, normalize_id
+
+
+def main() -> None:
+    cm = ConvoxModule(
+        {"app": {"type": "str", "required": True}, "id": {"type": "str"}, "limit": {"type": "int"}},
+    )
+    params = cm.params
+    if params.get("limit") is not None and params["limit"] < 1:
+        cm.fail("limit must be 1 or more.")
+    app_name = params["app"]
+
+    def run() -> None:
+        build_id = normalize_id(params.get("id"))
+        if build_id:
+            cm.set_context("read", f"build {build_id} of app {app_name}")
+            try:
+                builds = [cm.client.builds.get(app_name, build_id)]
+            except cm.not_found():
+                builds = []
+        else:
+            builds = cm.client.builds.list(app_name, limit=params.get("limit"))
+        cm.exit(False, builds=[build_result(build) for build in builds])
+
+    cm.run(run, "list the builds of", f"app {app_name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+#!/usr/bin/python
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: convox_deploy
+short_description: Build a Convox app and promote the result, in one task
+version_added: 0.1.0
+description:
+  - Does what C(convox deploy) does. It builds the app from O(path) or O(url), waits for the
+    build, promotes the release it created and, with O(wait=true), waits for the rollout.
+  - Idempotent by content, like M(convox.convox.convox_build). When a complete build of the
+    same source exists it is reused; when the active release already runs that build the task
+    reports no change.
+  - When the reused build's release is not the newest one (for example the environment changed
+    since), a new release of that build is created (it takes the newest environment) and promoted.
+  - A failed build fails the task with the build id and the last lines of its log; a rollout
+    that the rack rolls back fails the task and names both releases.
+author:
+  - convox.convox contributors
+extends_documentation_fragment:
+  - convox.convox.convox
+  - convox.convox.convox.wait
+  - convox.convox.convox.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    support: full
+options:
+  app:
+    description:
+      - Name of the app.
+    type: str
+    required: true
+  path:
+    description:
+      - Local directory with the app's source and C(convox.yml), packed honouring C(.dockerignore).
+      - Exactly one of O(path) and O(url) is required.
+    type: path
+  url:
+    description:
+      - URL of a gzip tarball of the source that the rack fetches itself.
+    type: str
+  manifest:
+    description:
+      - Name of the manifest file inside the source. The rack's default is C(convox.yml).
+    type: str
+  description:
+    description:
+      - Description of the build. The content token C([sha256:...]) is appended to it.
+    type: str
+  build_args:
+    description:
+      - Docker build arguments, names to values.
+    type: dict
+  no_cache:
+    description:
+      - Build without the Docker layer cache.
+    type: bool
+    default: false
+  development:
+    description:
+      - Build for development (the rack's C(development) build option).
+    type: bool
+    default: false
+  force:
+    description:
+      - Build and promote even when a complete build of the same content exists.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait for the rollout of the promoted release. The build itself is always waited for.
+seealso:
+  - module: convox.convox.convox_build
+  - module: convox.convox.convox_release
+"""
+
+EXAMPLES = r"""
+- name: Deploy the app from its source directory
+  convox.convox.convox_deploy:
+    app: myapp
+    path: "{{ playbook_dir }}/files/myapp"
+  register: deployed
+
+- name: Show what runs now
+  ansible.builtin.debug:
+    msg: "{{ deployed.release.id }} runs build {{ deployed.build.id }}"
+"""
+
+RETURN = r"""
+build:
+  description:
+    - The build of the source, new or reused (in check mode a new one has id V((new build))).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Build id.
+      type: str
+      sample: BABCDEFGHIJ
+    status:
+      description: Build status.
+      type: str
+      sample: complete
+    release:
+      description: Release the build created.
+      type: str
+      sample: RABCDEFGHIJ
+    description:
+      description: Build description, ending in the content token.
+      type: str
+release:
+  description:
+    - The release that is (or in check mode would be) active after the task.
+    - Environment values are not included, only their names (C(env_keys)).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Release id (V((new release)) in check mode when one would be created).
+      type: str
+      sample: RABCDEFGHIJ
+    build:
+      description: Build the release runs.
+      type: str
+      sample: BABCDEFGHIJ
+    env_keys:
+      description: Names of the release's environment variables.
+      type: list
+      elements: str
+    active:
+      description: Whether the release is active.
+      type: bool
+previous_release:
+  description: Id of the release that was active before the task.
+  returned: always
+  type: str
+  sample: RBCDEFGHIJK
+fingerprint:
+  description: The content token of the source.
+  returned: always
+  type: str
+  sample: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+"""
+
+from typing import Any, Dict
+
+from ansible_collections.convox.convox.plugins.module_utils._module import (
+    NEW_BUILD,
+    NEW_RELEASE,
+    ConvoxModule,
+    ensure_build,
+    normalize_id,
+    promote,
+    release_result,
+)
+
+
+def main() -> None:
+    cm = ConvoxModule(
+        {
+            "app": {"type": "str", "required": True},
+            "path": {"type": "path"},
+            "url": {"type": "str"},
+            "manifest": {"type": "str"},
+            "description": {"type": "str"},
+            "build_args": {"type": "dict"},
+            "no_cache": {"type": "bool", "default": False},
+            "development": {"type": "bool", "default": False},
+            "force": {"type": "bool", "default": False},
+        },
+        wait=True,
+        mutually_exclusive=[("path", "url")],
+        required_one_of=[("path", "url")],
+    )
+    app_name = cm.params["app"]
+
+    def run() -> None:
+        client = cm.client
+        outcome = ensure_build(cm, app_name, wait=True)
+        build = outcome.build
+        build_id = build.get("id", "")
+        cm.set_context("read", f"app {app_name}")
+        active = normalize_id(client.apps.get(app_name).release)
+        active_release = client.releases.get(app_name, active) if active else None
+        active_build = normalize_id(getattr(active_release, "build", "")) if active_release is not None else ""
+        changed = outcome.changed
+        release: Dict[str, Any]
+        if not outcome.changed and build_id and active_build == build_id:
+            release = release_result(active_release)
+            release["active"] = True
+        elif cm.check_mode:
+            changed = True
+            release_id = build.get("release") or NEW_RELEASE
+            if build_id == NEW_BUILD or not _is_newest(cm, app_name, release_id):
+                release_id = NEW_RELEASE
+            release = {"id": release_id, "build": build_id, "active": True, "env_keys": []}
+        else:
+            changed = True
+            release_id = normalize_id(build.get("release"))
+            if not outcome.changed and not _is_newest(cm, app_name, release_id):
+                cm.set_context("create a release of", f"build {build_id} of app {app_name}")
+                release_id = normalize_id(client.releases.create(app_name, build=build_id).id)
+            if not release_id:
+                cm.fail(f"Build {build_id} of app {app_name} finished without a release; run the task again.")
+            promote(cm, app_name, release_id)
+            release = release_result(client.releases.get(app_name, release_id))
+            release["active"] = True
+        cm.exit(
+            changed,
+            diff=cm.diff(
+                {"build": active_build, "active_release": active},
+                {"build": build_id, "active_release": release.get("id", "")},
+            ),
+            build=build,
+            release=release,
+            previous_release=active,
+            fingerprint=outcome.fingerprint,
+        )
+
+    cm.run(run, "deploy", f"app {app_name}")
+
+
+def _is_newest(cm: ConvoxModule, app_name: str, release_id: str) -> bool:
+    if not release_id or release_id == NEW_RELEASE:
+        return False
+    newest = cm.client.releases.list(app_name, limit=1)
+    return bool(newest) and normalize_id(newest[0].id) == release_id
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,281 @@
+#!/usr/bin/python
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: convox_env
+short_description: Set or remove environment variables of a Convox app
+version_added: 0.1.0
+description:
+  - Sets environment variables of an app (O(state=present)), makes the environment exactly
+    O(env) (O(replace=true)), or removes variables (O(state=absent) with O(keys)).
+  - On a Convox rack the environment lives in releases. When something changes, the module
+    creates one new release from the base release (see O(base)) with the new environment,
+    and by default promotes it. Nothing is created when the environment is already as asked.
+  - Values are secrets. They are never shown in results, diffs or logs; results and diffs
+    list the keys and whether each was added, changed or removed. O(show_values) opts in.
+author:
+  - convox.convox contributors
+extends_documentation_fragment:
+  - convox.convox.convox
+  - convox.convox.convox.wait
+  - convox.convox.convox.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    support: full
+options:
+  app:
+    description:
+      - Name of the app.
+    type: str
+    required: true
+  env:
+    description:
+      - Environment variables to set, as a mapping of names to values.
+      - Values are compared as strings (V(8080) equals V("8080")); key order does not matter.
+      - Required with O(state=present). Use V({}) with O(replace=true) to clear the environment.
+      - Names must not be empty or contain C(=) or white space; values must not contain a newline.
+    type: dict
+  keys:
+    description:
+      - Names of the variables to remove with O(state=absent). Names that are not set are ignored.
+    type: list
+    elements: str
+  state:
+    description:
+      - V(present) sets the variables in O(env); V(absent) removes the variables in O(keys).
+    type: str
+    choices: [present, absent]
+    default: present
+  replace:
+    description:
+      - With V(true), the whole environment becomes exactly O(env); variables not in O(env) are removed.
+      - With V(false), variables not in O(env) are kept.
+    type: bool
+    default: false
+  promote:
+    description:
+      - Promote the release that carries the wanted environment when it is not the active one.
+      - An app that has never been built has nothing to run; its new release is then created but
+        not promoted (a warning says so), and the next build or deploy picks the environment up.
+    type: bool
+    default: true
+  base:
+    description:
+      - Which release's environment is compared and forked.
+      - V(active) is the release the app runs; V(latest) is the newest release, promoted or not
+        (what C(convox env set) uses).
+      - An app without an active release always uses its newest release.
+    type: str
+    choices: [active, latest]
+    default: active
+  show_values:
+    description:
+      - Show the values in the result (C(env)) and in diffs. Off by default, because values are secrets.
+    type: bool
+    default: false
+notes:
+  - The environment values are passed with C(no_log), so Ansible also masks them anywhere
+    they would appear in the task's output.
+seealso:
+  - module: convox.convox.convox_env_info
+  - module: convox.convox.convox_release
+"""
+
+EXAMPLES = r"""
+- name: Set two variables and promote the new release
+  convox.convox.convox_env:
+    app: myapp
+    env:
+      LOG_LEVEL: info
+      WORKERS: 4
+
+- name: Make the environment exactly this, without promoting
+  convox.convox.convox_env:
+    app: myapp
+    env:
+      LOG_LEVEL: debug
+    replace: true
+    promote: false
+
+- name: Remove a variable
+  convox.convox.convox_env:
+    app: myapp
+    state: absent
+    keys:
+      - WORKERS
+"""
+
+RETURN = r"""
+release:
+  description:
+    - Id of the release that carries the wanted environment, new or unchanged.
+    - In check mode, V((new release)) when a release would be created.
+    - Empty when the app has no release and nothing had to change.
+  returned: always
+  type: str
+  sample: RABCDEFGHIJ
+base_release:
+  description: Id of the release whose environment was compared; empty when the app has no release.
+  returned: always
+  type: str
+  sample: RBCDEFGHIJK
+keys:
+  description: Names of the variables in the resulting environment, sorted.
+  returned: always
+  type: list
+  elements: str
+  sample: [LOG_LEVEL, WORKERS]
+changes:
+  description: Names of the variables this task added, changed and removed.
+  returned: always
+  type: dict
+  contains:
+    added:
+      description: Variables that were not set before.
+      type: list
+      elements: str
+    changed:
+      description: Variables whose value changed.
+      type: list
+      elements: str
+    removed:
+      description: Variables that were removed.
+      type: list
+      elements: str
+  sample: {"added": ["WORKERS"], "changed": [], "removed": []}
+promoted:
+  description: Whether the task promoted (or in check mode would promote) the release.
+  returned: always
+  type: bool
+  sample: true
+env:
+  description: The resulting environment with its values.
+  returned: when O(show_values=true)
+  type: dict
+  sample: {"LOG_LEVEL": "info"}
+"""
+
+import re
+from typing import Any, Dict, List
+
+from ansible_collections.convox.convox.plugins.module_utils._module import (
+    NEW_RELEASE,
+    ConvoxModule,
+    env_diff,
+    normalize_id,
+    parse_env,
+    promote,
+)
+
+_BAD_KEY = re.compile(r"[=\s]")
+
+
+def validate(cm: ConvoxModule) -> None:
+    """Bad input fails before anything is sent."""
+    params = cm.params
+    if params["state"] == "present":
+        if params.get("env") is None:
+            cm.fail("env is required with state=present (use env: {} with replace: true to clear the environment).")
+        if params.get("keys"):
+            cm.fail("keys is only used with state=absent; to set variables use env.")
+        names: List[str] = [str(k) for k in params["env"]]
+        for key, value in params["env"].items():
+            if value is not None and "\n" in str(value):
+                cm.fail(f"The value of {key} contains a newline, which a Convox environment cannot hold.")
+    else:
+        if params.get("env"):
+            cm.fail("env is only used with state=present; to remove variables list their names in keys.")
+        if params.get("replace"):
+            cm.fail("replace is only used with state=present.")
+        names = [str(k) for k in params.get("keys") or []]
+    for name in names:
+        if not name.strip() or _BAD_KEY.search(name):
+            cm.fail(f"Invalid environment variable name {name!r}: names must not be empty or contain '=' or spaces.")
+
+
+def main() -> None:
+    cm = ConvoxModule(
+        {
+            "app": {"type": "str", "required": True},
+            "env": {"type": "dict", "no_log": True},
+            "keys": {"type": "list", "elements": "str", "no_log": False},
+            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+            "replace": {"type": "bool", "default": False},
+            "promote": {"type": "bool", "default": True},
+            "base": {"type": "str", "default": "active", "choices": ["active", "latest"]},
+            "show_values": {"type": "bool", "default": False},
+        },
+        wait=True,
+        required_if=[("state", "absent", ["keys"])],
+    )
+    validate(cm)
+    params = cm.params
+    app_name = params["app"]
+
+    def run() -> None:
+        client = cm.client
+        app = client.apps.get(app_name)
+        active = normalize_id(getattr(app, "release", ""))
+        latest = params["base"] == "latest" or not active
+        source: Dict[str, Any] = {"latest": True} if latest else {"release": active}
+        if params["state"] == "present":
+            plan = client.environment.plan(app_name, parse_env(params["env"]), replace=params["replace"], **source)
+        else:
+            plan = client.environment.plan(app_name, None, remove=list(params["keys"]), **source)
+        base = plan.base_release
+        base_id = normalize_id(getattr(base, "id", "")) if base is not None else ""
+        changed = bool(plan.changed_any)
+        release_id = base_id
+        release_build = getattr(base, "build", "") if base is not None else ""
+        cm.set_context("update the environment of", f"app {app_name}")
+        if changed:
+            if cm.check_mode:
+                release_id = NEW_RELEASE
+            else:
+                new_release = client.environment.apply(plan)
+                release_id = normalize_id(new_release.id)
+                release_build = getattr(new_release, "build", "") or release_build
+        promoted = False
+        if params["promote"] and release_id and release_id != active:
+            if not release_build:
+                cm.warn(
+                    f"App {app_name} has no build yet, so release {release_id} was not promoted; "
+                    "the next build or deploy of the app carries this environment."
+                )
+            else:
+                promoted = True
+                changed = True
+                if not cm.check_mode:
+                    promote(cm, app_name, release_id)
+        before, after = env_diff(plan.current, plan.desired, params["show_values"])
+        result: Dict[str, Any] = {
+            "release": release_id,
+            "base_release": base_id,
+            "keys": sorted(plan.desired),
+            "changes": {"added": list(plan.added), "changed": list(plan.changed), "removed": list(plan.removed)},
+            "promoted": promoted,
+        }
+        if params["show_values"]:
+            result["env"] = dict(plan.desired)
+        cm.exit(
+            changed,
+            diff=cm.diff(
+                {"active_release": active, "env": before},
+                {"active_release": release_id if promoted else active, "env": after},
+            ),
+            **result,
+        )
+
+    cm.run(run, "read the environment of", f"app {app_name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+#!/usr/bin/python
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: convox_env_info
+short_description: Read the environment of a Convox app
+version_added: 0.1.0
+description:
+  - Returns the environment of the app's active release, or of a given release, as a mapping.
+  - An app that has never been promoted returns the environment of its newest release; an app
+    without any release returns an empty mapping.
+  - The result holds the values, which are secrets. Tasks that use this module should set
+    C(no_log) to V(true), and should not print the result.
+author:
+  - convox.convox contributors
+extends_documentation_fragment:
+  - convox.convox.convox
+  - convox.convox.convox.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: N/A
+  platform:
+    support: full
+options:
+  app:
+    description:
+      - Name of the app.
+    type: str
+    required: true
+  release:
+    description:
+      - Id of the release to read (any letter case). Defaults to the active release.
+    type: str
+seealso:
+  - module: convox.convox.convox_env
+"""
+
+EXAMPLES = r"""
+- name: Read the environment of the active release
+  convox.convox.convox_env_info:
+    app: myapp
+  register: myapp_env
+  no_log: true
+
+- name: Check that a variable is set, without printing values
+  ansible.builtin.assert:
+    that:
+      - "'LOG_LEVEL' in myapp_env['keys']"
+"""
+
+RETURN = r"""
+env:
+  description: The environment, variable names to values. Values are secrets.
+  returned: always
+  type: dict
+  sample: {"LOG_LEVEL": "info"}
+keys:
+  description: The variable names, sorted; empty when nothing is set.
+  returned: always
+  type: list
+  elements: str
+  sample: [LOG_LEVEL]
+release:
+  description: Id of the release that was read; empty when the app has no release.
+  returned: always
+  type: str
+  sample: RABCDEFGHIJ
+"""
+
+from typing import Any, Dict
+
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, normalize_id, parse_env
+
+
+def main() -> None:
+    cm = ConvoxModule({"app": {"type": "str", "required": True}, "release": {"type": "str"}})
+    app_name = cm.params["app"]
+
+    def run() -> None:
+        client = cm.client
+        release_id = normalize_id(cm.params.get("release"))
+        env: Dict[str, Any] = {}
+        if release_id:
+            cm.set_context("read", f"release {release_id} of app {app_name}")
+            env = parse_env(client.releases.get(app_name, release_id).env)
+        else:
+            release_id = normalize_id(client.apps.get(app_name).release)
+            if release_id:
+                env = parse_env(client.releases.get(app_name, release_id).env)
+            else:
+                newest = client.releases.list(app_name, limit=1)
+                if newest:
+                    release_id = normalize_id(newest[0].id)
+                    env = parse_env(newest[0].env)
+        cm.exit(False, env=env, keys=sorted(env), release=release_id)
+
+    cm.run(run, "read the environment of", f"app {app_name}")
+
+
+if __name__ == "__main__":
+    main()

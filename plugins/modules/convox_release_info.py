@@ -1,0 +1,143 @@
+#!/usr/bin/python
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: convox_release_info
+short_description: List the releases of a Convox app
+version_added: 0.1.0
+description:
+  - Returns the releases of an app, newest first, or one release by id, and which release is active.
+  - Environment values are secrets; each release lists only its variable names (C(env_keys))
+    unless O(show_values=true).
+  - Changes nothing.
+author:
+  - convox.convox contributors
+extends_documentation_fragment:
+  - convox.convox.convox
+  - convox.convox.convox.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: N/A
+  platform:
+    support: full
+options:
+  app:
+    description:
+      - Name of the app.
+    type: str
+    required: true
+  id:
+    description:
+      - Return only this release (any letter case). The result is an empty list when it does not exist.
+    type: str
+  limit:
+    description:
+      - How many releases to return, newest first. The rack's default is 10.
+    type: int
+  show_values:
+    description:
+      - Include each release's environment with its values (C(env)). Use C(no_log) on the task.
+    type: bool
+    default: false
+seealso:
+  - module: convox.convox.convox_release
+"""
+
+EXAMPLES = r"""
+- name: The five newest releases
+  convox.convox.convox_release_info:
+    app: myapp
+    limit: 5
+  register: releases
+
+- name: Show the active release
+  ansible.builtin.debug:
+    msg: "active: {{ releases.active_release }}"
+"""
+
+RETURN = r"""
+releases:
+  description: The releases, newest first; empty when nothing matches.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Release id.
+      type: str
+      sample: RABCDEFGHIJ
+    build:
+      description: Id of the build the release runs; empty for a release without a build.
+      type: str
+      sample: BABCDEFGHIJ
+    active:
+      description: Whether this is the app's active release.
+      type: bool
+      sample: true
+    description:
+      description: Release description, for example C(env add:FOO).
+      type: str
+    created:
+      description: When the release was created.
+      type: str
+    env_keys:
+      description: Names of the environment variables of the release.
+      type: list
+      elements: str
+      sample: [LOG_LEVEL]
+    env:
+      description: The environment with its values, only with O(show_values=true).
+      type: dict
+active_release:
+  description: Id of the app's active release; empty before the first promote.
+  returned: always
+  type: str
+  sample: RABCDEFGHIJ
+"""
+
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, normalize_id, release_result
+
+
+def main() -> None:
+    cm = ConvoxModule(
+        {
+            "app": {"type": "str", "required": True},
+            "id": {"type": "str"},
+            "limit": {"type": "int"},
+            "show_values": {"type": "bool", "default": False},
+        },
+    )
+    params = cm.params
+    if params.get("limit") is not None and params["limit"] < 1:
+        cm.fail("limit must be 1 or more.")
+    app_name = params["app"]
+
+    def run() -> None:
+        client = cm.client
+        active = normalize_id(client.apps.get(app_name).release)
+        release_id = normalize_id(params.get("id"))
+        if release_id:
+            cm.set_context("read", f"release {release_id} of app {app_name}")
+            try:
+                releases = [client.releases.get(app_name, release_id)]
+            except cm.not_found():
+                releases = []
+        else:
+            releases = client.releases.list(app_name, limit=params.get("limit"))
+        cm.exit(
+            False,
+            releases=[release_result(r, params["show_values"], active=active) for r in releases],
+            active_release=active,
+        )
+
+    cm.run(run, "list the releases of", f"app {app_name}")
+
+
+if __name__ == "__main__":
+    main()
