@@ -450,15 +450,56 @@ class Emulator:
 
 
 class Socket:
-    """Thin wrapper over a server websocket with the rack's framing."""
+    """Thin wrapper over a server websocket with the rack's framing.
+
+    A single reader task owns ws.receive(): it collects stdin (text frames), notices the
+    stdin EOF (any binary frame) and the client going away.
+    """
 
     def __init__(self, ws: web.WebSocketResponse) -> None:
         self.ws = ws
         self.finished = False
+        self.stdin = bytearray()
+        self.stdin_event = asyncio.Event()
+        self.stdin_eof = False
+        self.gone = asyncio.Event()
+        self._reader: Optional["asyncio.Task[None]"] = None
 
     @property
     def closed(self) -> bool:
-        return self.ws.closed
+        return self.ws.closed or self.gone.is_set()
+
+    def start_reader(self) -> None:
+        if self._reader is None:
+            self._reader = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                msg = await self.ws.receive()
+                if msg.type == WSMsgType.TEXT:
+                    self.stdin += msg.data.encode("utf-8", "surrogateescape")
+                elif msg.type == WSMsgType.BINARY:
+                    self.stdin_eof = True
+                else:
+                    break
+                self.stdin_event.set()
+        except (ConnectionError, RuntimeError, asyncio.CancelledError):
+            pass
+        finally:
+            self.stdin_eof = True
+            self.gone.set()
+            self.stdin_event.set()
+
+    async def read_stdin(self) -> bytes:
+        """Everything sent until the stdin EOF frame (or the client closing)."""
+        self.start_reader()
+        while not self.stdin_eof:
+            self.stdin_event.clear()
+            await self.stdin_event.wait()
+        data = bytes(self.stdin)
+        self.stdin.clear()
+        return data
 
     async def text(self, data: bytes) -> None:
         if data and not self.ws.closed:
@@ -467,6 +508,14 @@ class Socket:
     async def error(self, message: str) -> None:
         await self.text(f"ERROR: {message}\n".encode("utf-8", "replace"))
 
+    async def wait_gone(self, timeout: float) -> bool:
+        self.start_reader()
+        try:
+            await asyncio.wait_for(self.gone.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
     async def finish(self, wait: float = 10.0) -> None:
         """Send the empty binary end frame, then wait (briefly) for the client to close."""
         if self.finished or self.ws.closed:
@@ -474,13 +523,11 @@ class Socket:
         self.finished = True
         try:
             await self.ws.send_frame(b"", WSMsgType.BINARY)
-            deadline = time.monotonic() + wait
-            while not self.ws.closed and time.monotonic() < deadline:
-                msg = await self.ws.receive(timeout=max(0.01, deadline - time.monotonic()))
-                if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
-                    break
-        except (asyncio.TimeoutError, ConnectionError, RuntimeError):
+            await self.wait_gone(wait)
+        except (ConnectionError, RuntimeError):
             pass
+        if self._reader is not None and not self._reader.done():
+            self._reader.cancel()
         if not self.ws.closed:
             await self.ws.close()
 
