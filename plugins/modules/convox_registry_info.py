@@ -1,0 +1,94 @@
+#!/usr/bin/python
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: convox_registry_info
+short_description: List the private Docker registries of a Convox rack
+version_added: 1.0.0
+description:
+  - Lists the private Docker registries a Convox rack pulls from (C(convox registries)).
+  - Passwords are never returned, even though some racks send them in their listing.
+author:
+  - convox.convox contributors
+options:
+  server:
+    description:
+      - Return only the registry with this host name (an empty list when it is not configured).
+    type: str
+extends_documentation_fragment:
+  - convox.convox.convox
+  - convox.convox.convox.ATTRIBUTES
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: N/A
+  platform:
+    support: full
+seealso:
+  - module: convox.convox.convox_registry
+"""
+
+EXAMPLES = r"""
+- name: List the registries of the rack
+  convox.convox.convox_registry_info:
+  register: result
+
+- name: Is registry.example.com configured?
+  convox.convox.convox_registry_info:
+    server: registry.example.com
+  register: one
+
+- name: Show whether it is
+  ansible.builtin.debug:
+    msg: "{{ one.registries | length == 1 }}"
+"""
+
+RETURN = r"""
+registries:
+  description: The registries, ordered by server, without passwords.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    server:
+      description: Host name of the registry.
+      type: str
+      sample: registry.example.com
+    username:
+      description: User name the rack logs in with.
+      type: str
+      sample: deploy
+"""
+
+from typing import Any, Dict, List
+
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+
+
+def _view(registry: Any) -> Dict[str, str]:
+    return {
+        "server": str(getattr(registry, "server", "") or ""),
+        "username": str(getattr(registry, "username", "") or ""),
+    }
+
+
+def main() -> None:
+    cm = ConvoxModule({"server": {"type": "str"}})
+
+    def run() -> None:
+        server = cm.params.get("server")
+        registries: List[Dict[str, str]] = [_view(r) for r in cm.client.registries.list()]
+        if server:
+            registries = [r for r in registries if r["server"] == server]
+        registries.sort(key=lambda r: r["server"])
+        cm.exit(False, registries=registries)
+
+    cm.run(run, "list", "registries")
+
+
+if __name__ == "__main__":
+    main()
