@@ -187,6 +187,16 @@ def decode_body(response: httpx.Response) -> Any:
 # --------------------------------------------------------------------------------------------
 # transport
 
+_DEFAULT_SSL_CONTEXT: Optional[ssl.SSLContext] = None
+
+
+def default_ssl_context() -> ssl.SSLContext:
+    """httpx's verifying context, built once per process (loading the CA bundle is slow)."""
+    global _DEFAULT_SSL_CONTEXT
+    if _DEFAULT_SSL_CONTEXT is None:
+        _DEFAULT_SSL_CONTEXT = httpx.create_ssl_context()
+    return _DEFAULT_SSL_CONTEXT
+
 
 class Transport:
     """An httpx session bound to one rack (or one rack behind a console)."""
@@ -249,7 +259,9 @@ class Transport:
                 return ssl.create_default_context(cafile=self.ca_path)
             except (OSError, ssl.SSLError) as exc:
                 raise ConvoxInputError(f"cannot load the CA bundle {self.ca_path}: {exc}", field="ca_path") from None
-        return bool(self.verify)
+        if not self.verify:
+            return False
+        return default_ssl_context()
 
     def close(self) -> None:
         self._client.close()

@@ -16,6 +16,8 @@ import shutil
 import sys
 import tempfile
 
+import pytest
+
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 
 
@@ -43,3 +45,41 @@ def _install() -> None:
 
 
 _install()
+
+BASE = "https://rack.test"
+
+
+@pytest.fixture
+def router():
+    """A respx router for the test rack; every route must be declared by the test."""
+    import respx
+
+    with respx.mock(base_url=BASE, assert_all_called=False, assert_all_mocked=True) as mock:
+        yield mock
+
+
+@pytest.fixture
+def client(router):
+    """A client for ``https://rack.test`` with password ``secret`` and no real sleeping."""
+    from ansible_collections.convox.convox.plugins.module_utils.client import ConvoxClient
+
+    instance = ConvoxClient(BASE, "secret", retries=2, backoff=0, config_dir="/nonexistent")
+    instance.transport.sleep = lambda seconds: None
+    yield instance
+    instance.close()
+
+
+@pytest.fixture
+def no_sleep(monkeypatch):
+    """Fake clock for waits: sleeping advances time instantly."""
+    from ansible_collections.convox.convox.plugins.module_utils import waits
+
+    clock = {"now": 1000.0, "slept": []}
+
+    def fake_sleep(seconds):
+        clock["slept"].append(seconds)
+        clock["now"] += seconds
+
+    monkeypatch.setattr(waits, "sleep", fake_sleep)
+    monkeypatch.setattr(waits, "monotonic", lambda: clock["now"])
+    return clock
