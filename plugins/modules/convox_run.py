@@ -1,0 +1,288 @@
+#!/usr/bin/python
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: convox_run
+short_description: Run a command in a one-off process of a Convox app and wait for it
+version_added: 0.1.0
+description:
+  - Runs a command the way C(convox run) does - starts a one-off process from a service's
+    image, runs the command in it, waits for it to finish and returns its output and exit
+    code - then stops the process, whatever happened.
+  - Fails when the command exits with a non-zero code, unless the task's C(failed_when)
+    decides otherwise. A stream that breaks before the exit code arrives, or an C(ERROR:)
+    message from the rack, is a failure too and is never reported as exit code 0.
+  - Like M(ansible.builtin.command), the module cannot know what the command changes, so a
+    run always reports a change. Use C(changed_when) to refine that.
+  - In check mode the command is not run and the task is skipped.
+  - Typical use is a database migration between a build and its promotion.
+author:
+  - convox.convox contributors (!UNKNOWN)
+extends_documentation_fragment:
+  - convox.convox.convox
+  - convox.convox.convox.ATTRIBUTES
+attributes:
+  check_mode:
+    support: partial
+    details: In check mode the command is not run; the task is skipped after checking that the service exists.
+  diff_mode:
+    support: none
+  platform:
+    support: full
+options:
+  app:
+    description:
+      - Name of the app.
+    type: str
+    required: true
+  service:
+    description:
+      - Service whose image and settings the process uses.
+    type: str
+    required: true
+  command:
+    description:
+      - The command to run.
+      - The rack splits it into words with shell quoting rules and runs it without a shell, after
+        the image's entrypoint; use C(sh -c '...') for pipes, C(&&), redirections or variable
+        expansion.
+    type: str
+    required: true
+  release:
+    description:
+      - Release whose image and environment to use; the app's active release when not given.
+      - Running a new, not yet promoted release is how a migration runs before the promotion.
+    type: str
+  environment:
+    description:
+      - Extra environment variables for this run only.
+      - The values are treated as secrets and never shown; where they appear in the command's
+        output they are masked.
+    type: dict
+  cpu:
+    description:
+      - CPU request of the process, in millicores.
+    type: int
+  memory:
+    description:
+      - Memory request of the process, in MiB.
+    type: int
+  run_timeout:
+    description:
+      - Seconds the command may run. The process is stopped and the task fails when it runs
+        longer.
+      - Not to be confused with O(timeout), the timeout of each HTTP request.
+    type: int
+    default: 3600
+notes:
+  - O(run_timeout) plays the part of C(convox run --timeout); the option name O(timeout) is the
+    per-request timeout shared by all modules of the collection.
+  - The command's standard output and standard error arrive merged in RV(stdout).
+seealso:
+  - module: convox.convox.convox_process
+  - module: ansible.builtin.command
+"""
+
+EXAMPLES = r"""
+- name: Run the database migrations of the new release before promoting it
+  convox.convox.convox_run:
+    app: myapp
+    service: web
+    release: "{{ new_release_id }}"
+    command: sh -c 'echo migrating; echo done'
+    environment:
+      MIGRATION_TOKEN: "{{ migration_token }}"
+    run_timeout: 600
+  register: migration
+
+- name: A check whose exit code 1 means "nothing to do"
+  convox.convox.convox_run:
+    app: myapp
+    service: web
+    command: sh -c 'exit 1'
+  register: pending
+  failed_when: pending.rc not in [0, 1]
+  changed_when: pending.rc == 0
+"""
+
+RETURN = r"""
+rc:
+  description:
+    - Exit code of the command.
+    - V(-1) when no exit code could be obtained (the stream broke, the rack reported an error,
+      or O(run_timeout) ran out).
+  returned: when the command was started
+  type: int
+  sample: 0
+stdout:
+  description: Output of the command (standard output and standard error merged).
+  returned: when the command was started
+  type: str
+  sample: "migrating\ndone\n"
+stdout_lines:
+  description: RV(stdout) split into lines.
+  returned: when the command was started
+  type: list
+  elements: str
+  sample: ["migrating", "done"]
+stderr:
+  description: Always empty; the rack merges standard error into RV(stdout).
+  returned: when the command was started
+  type: str
+  sample: ""
+process_id:
+  description: Id of the one-off process the command ran in (stopped afterwards).
+  returned: when known
+  type: str
+  sample: web-4fjx9
+cmd:
+  description: The command that was run.
+  returned: always
+  type: str
+  sample: sh -c 'echo migrating'
+start:
+  description: When the run started.
+  returned: when the command was started
+  type: str
+  sample: "2026-05-01 12:00:00.000000"
+end:
+  description: When the run ended.
+  returned: when the command was started
+  type: str
+  sample: "2026-05-01 12:00:04.000000"
+delta:
+  description: How long the run took.
+  returned: when the command was started
+  type: str
+  sample: "0:00:04.000000"
+"""
+
+import datetime
+from typing import Any, Dict, Optional
+
+from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
+from ansible_collections.convox.convox.plugins.module_utils._module import (
+    ConvoxModule,
+    failure_details,
+    normalize_id,
+    to_plain,
+)
+
+NO_EXIT_CODE = -1
+
+
+def _text(output: Any) -> str:
+    if output is None:
+        return ""
+    if isinstance(output, bytes):
+        return output.decode("utf-8", errors="replace")
+    return str(output)
+
+
+def run(cm: ConvoxModule) -> None:
+    params = cm.params
+    app, service, command = params["app"], params["service"], params["command"]
+    base: Dict[str, Any] = {"cmd": command}
+
+    cm.set_context("read services of", f"app {app}")
+    services = to_plain(cm.client.services.list(app)) or []
+    names = sorted(str(s.get("name")) for s in services)
+    if service not in names:
+        cm.fail(
+            f"App {app} has no service {service} on {cm.rack_label} (its services: {', '.join(names) or 'none'}). "
+            "Deploy a release that declares it first. Nothing was run.",
+            failure={"kind": "ServiceNotFound", "app": app, "service": service},
+            **base,
+        )
+    if cm.check_mode:
+        cm.close()
+        cm.module.exit_json(
+            changed=False,
+            skipped=True,
+            msg=f"Check mode: the command was not run in service {service} of app {app}.",
+            **base,
+        )
+
+    options: Dict[str, Any] = {"timeout": params["run_timeout"]}
+    release = normalize_id(params.get("release"))
+    if release:
+        options["release"] = release
+    for key in ("cpu", "memory"):
+        if params.get(key) is not None:
+            options[key] = params[key]
+    if params.get("environment"):
+        options["environment"] = {str(k): "" if v is None else str(v) for k, v in params["environment"].items()}
+
+    start = datetime.datetime.now()
+    result: Dict[str, Any] = dict(base, changed=True)
+
+    def timing() -> None:
+        end = datetime.datetime.now()
+        result.update(start=str(start), end=str(end), delta=str(end - start))
+
+    cm.set_context("run a command in", f"service {service} of app {app}")
+    try:
+        outcome = cm.client.processes.run_attached(app, service, command, **options)
+    except convox_errors.ConvoxStreamError as exc:
+        timing()
+        code = getattr(exc, "exit_code", None)
+        stdout = _text(getattr(exc, "output", b""))
+        result.update(rc=code if code else NO_EXIT_CODE, stdout=stdout, stdout_lines=stdout.splitlines(), stderr="")
+        reason = str(getattr(exc, "message", None) or exc).strip()
+        cm.fail(
+            f"The command in service {service} of app {app} on {cm.rack_label} did not report an exit code: "
+            f"{reason}. Its process was stopped; check the rack (convox ps, convox logs) and run the task again.",
+            failure=failure_details(exc),
+            **result,
+        )
+        return
+    except convox_errors.ConvoxTimeoutError as exc:
+        timing()
+        stdout = _text(getattr(exc, "output", b""))
+        result.update(rc=NO_EXIT_CODE, stdout=stdout, stdout_lines=stdout.splitlines(), stderr="")
+        cm.fail(
+            f"The command in service {service} of app {app} on {cm.rack_label} did not finish within "
+            f"{params['run_timeout']} seconds (run_timeout). Its process was stopped.",
+            failure=failure_details(exc),
+            **result,
+        )
+        return
+    timing()
+    stdout = _text(getattr(outcome, "output", b""))
+    code = getattr(outcome, "exit_code", None)
+    rc = NO_EXIT_CODE if code is None else int(code)
+    result.update(rc=rc, stdout=stdout, stdout_lines=stdout.splitlines(), stderr="")
+    pid: Optional[str] = getattr(outcome, "process_id", None)
+    if pid:
+        result["process_id"] = pid
+    if rc != 0:
+        cm.fail(f"The command in service {service} of app {app} exited with code {rc}.", **result)
+    cm.close()
+    cm.module.exit_json(**result)
+
+
+def main() -> None:
+    cm = ConvoxModule(
+        {
+            "app": {"type": "str", "required": True},
+            "service": {"type": "str", "required": True},
+            "command": {"type": "str", "required": True},
+            "release": {"type": "str"},
+            "environment": {"type": "dict", "no_log": True},
+            "cpu": {"type": "int"},
+            "memory": {"type": "int"},
+            "run_timeout": {"type": "int", "default": 3600},
+        }
+    )
+    if cm.params["run_timeout"] < 1:
+        cm.fail(f"Option run_timeout must be at least 1 second, got {cm.params['run_timeout']}. Nothing was run.")
+    if not cm.params["command"].strip():
+        cm.fail("Option command must not be empty. Nothing was run.")
+    cm.run(lambda: run(cm), "run a command in", f"service {cm.params['service']} of app {cm.params['app']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+#!/usr/bin/python
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: convox_service_info
+short_description: List the services of a Convox app with their scale and ports
+version_added: 0.1.0
+description:
+  - Returns the services of an app as the rack lists them, with their process count, size,
+    scale range and ports.
+  - An app without a promoted release has no services; the list is then empty.
+author:
+  - convox.convox contributors (!UNKNOWN)
+extends_documentation_fragment:
+  - convox.convox.convox
+  - convox.convox.convox.ATTRIBUTES
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: N/A
+    details: The module changes nothing.
+  platform:
+    support: full
+options:
+  app:
+    description:
+      - Name of the app.
+    type: str
+    required: true
+  name:
+    description:
+      - Return only the service with this name (an empty list when the app has none).
+    type: str
+    aliases: [service]
+seealso:
+  - module: convox.convox.convox_service
+"""
+
+EXAMPLES = r"""
+- name: Read the services of myapp
+  convox.convox.convox_service_info:
+    app: myapp
+  register: services
+
+- name: Show the process count of every service
+  ansible.builtin.debug:
+    msg: "{{ services.services | items2dict(key_name='name', value_name='count') }}"
+"""
+
+RETURN = r"""
+services:
+  description: The services, sorted by name. Empty when nothing matches.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Name of the service.
+      type: str
+      sample: web
+    count:
+      description: Desired number of processes.
+      type: int
+      sample: 2
+    cpu:
+      description: CPU request, in millicores.
+      type: int
+      sample: 250
+    memory:
+      description: Memory request, in MiB.
+      type: int
+      sample: 512
+    gpu:
+      description: GPUs per process.
+      type: int
+      sample: 0
+    min:
+      description: Lower bound of the scale range.
+      type: int
+      sample: 1
+    max:
+      description: Upper bound of the scale range.
+      type: int
+      sample: 4
+    domain:
+      description: Host name of the service.
+      type: str
+      sample: web.myapp.0a1b2c.convox.cloud
+    ports:
+      description: Ports of the service (C(balancer), C(certificate), C(container)).
+      type: list
+      elements: dict
+      sample: [{"balancer": 443, "certificate": "", "container": 3000}]
+"""
+
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, to_plain
+
+
+def main() -> None:
+    cm = ConvoxModule(
+        {
+            "app": {"type": "str", "required": True},
+            "name": {"type": "str", "aliases": ["service"]},
+        }
+    )
+    app, name = cm.params["app"], cm.params.get("name")
+
+    def gather() -> None:
+        services = to_plain(cm.client.services.list(app)) or []
+        if name:
+            services = [s for s in services if s.get("name") == name]
+        services.sort(key=lambda s: str(s.get("name")))
+        cm.exit(False, services=services)
+
+    cm.run(gather, "list services of", f"app {app}")
+
+
+if __name__ == "__main__":
+    main()
