@@ -112,6 +112,15 @@ class _Settings:
             return None
         return value or None
 
+    def first_text(self, *names: str) -> Optional[str]:
+        """The first of ``names`` found, directory by directory (``host`` or ``console``)."""
+        for directory in self.dirs:
+            for name in names:
+                value = _Settings([directory]).text(name)
+                if value:
+                    return value
+        return None
+
     def json_map(self, name: str) -> Dict[str, Any]:
         text = self.text(name)
         if not text:
@@ -123,13 +132,15 @@ class _Settings:
         return value if isinstance(value, dict) else {}
 
     def lookup(self, name: str, url: str) -> Optional[str]:
-        """Value stored under a host in a JSON host map (``auth``, ``session``)."""
-        mapping = self.json_map(name)
+        """Value stored under a host in a JSON host map (``auth``, ``session``), first directory that has it."""
         parts = urlsplit(url)
-        for key in (parts.netloc, parts.hostname or "", url, url.split("://", 1)[-1]):
-            value = mapping.get(key)
-            if key and isinstance(value, str):
-                return value
+        keys = [key for key in (parts.netloc, parts.hostname or "", url, url.split("://", 1)[-1]) if key]
+        for directory in self.dirs:
+            mapping = _Settings([directory]).json_map(name)
+            for key in keys:
+                value = mapping.get(key)
+                if isinstance(value, str):
+                    return value
         return None
 
     def rack(self) -> Optional[str]:
@@ -183,7 +194,7 @@ def resolve(
             source = "config"
             direct = True
         else:
-            console = settings.text("host") or settings.text("console")
+            console = settings.first_text("host", "console")
             if not console:
                 raise ConvoxInputError(
                     "no Convox host: pass host, set CONVOX_HOST or RACK_URL, or log in with the convox CLI",
