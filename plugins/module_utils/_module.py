@@ -743,8 +743,23 @@ def build_log_tail(cm: ConvoxModule, app: str, build_id: str, lines: int = 20) -
 
 def promote(cm: ConvoxModule, app: str, release_id: str, force: bool = False) -> None:
     """Promote ``release_id``; with ``wait``, a rollback fails the task naming both releases."""
+    from ansible_collections.convox.convox.plugins.module_utils import waits
+
     cm.set_context("promote", f"release {release_id} of app {app}")
-    cm.client.releases.promote(app, release_id, force=force, wait=cm.wait, timeout=cm.wait_timeout)
+    try:
+        cm.client.releases.promote(app, release_id, force=force, wait=cm.wait, timeout=cm.wait_timeout)
+    except _errors.ConvoxRollbackError as exc:
+        active = getattr(exc, "active_release", None)
+        if not active:
+            # Seen while the rack was still rolling back: let it settle to name the release that runs now.
+            try:
+                settled = waits.wait_app_running(cm.client, app, fail_on_rollback=False, timeout=cm.wait_timeout)
+                active = normalize_id(getattr(settled, "release", "")) or None
+            except _errors.ConvoxError:
+                active = None
+        if active and not getattr(exc, "active_release", None):
+            raise _errors.ConvoxRollbackError(normalize_id(release_id), active) from None
+        raise
 
 
 class BuildOutcome:
@@ -776,8 +791,6 @@ def ensure_build(cm: ConvoxModule, app: str, wait: bool = True, lookback: int = 
     Reads ``path``/``url``/``import``, ``manifest``, ``description``, ``build_args``,
     ``no_cache``, ``development`` and ``force`` from ``cm.params``.
     """
-    import os
-
     params = cm.params
     source = BuildSource.from_params(cm)
     result_options = {
@@ -823,7 +836,8 @@ def ensure_build(cm: ConvoxModule, app: str, wait: bool = True, lookback: int = 
         url = source.value
         if source.kind == "path":
             cm.set_context("upload the source of", f"app {app}")
-            url = client.objects.store(app, f"tmp/{os.urandom(15).hex()}.tgz", source.data)
+            # Same source, same key: a retried or re-run upload overwrites instead of piling up.
+            url = client.objects.store(app, f"tmp/{source.sha256[:30]}.tgz", source.data)
         cm.set_context("start a build of", f"app {app}")
         build = client.builds.create(
             app,

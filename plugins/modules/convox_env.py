@@ -246,10 +246,11 @@ def main() -> None:
         promoted = False
         if params["promote"] and release_id and release_id != active:
             if not release_build:
-                cm.warn(
-                    f"App {app_name} has no build yet, so release {release_id} was not promoted; "
-                    "the next build or deploy of the app carries this environment."
-                )
+                if changed:
+                    cm.warn(
+                        f"App {app_name} has no build yet, so release {release_id} was not promoted; "
+                        "the next build or deploy of the app carries this environment."
+                    )
             else:
                 promoted = True
                 changed = True

@@ -66,3 +66,213 @@ class ModuleRunner:
 @pytest.fixture
 def run_module(capsys: Any, monkeypatch: Any) -> ModuleRunner:
     return ModuleRunner(capsys, monkeypatch)
+
+
+# -- a scripted in-memory rack behind the client's accessor names ----------------------------
+
+WRITE_OPS = {
+    "apps.create",
+    "apps.update",
+    "apps.delete",
+    "releases.create",
+    "releases.promote",
+    "releases.rollback",
+    "builds.create",
+    "builds.import_build",
+    "objects.store",
+}
+
+
+class _Accessor:
+    def __init__(self, fake: FakeClient, area: str) -> None:
+        self._fake = fake
+        self._area = area
+
+    def _log(self, op: str, *args: Any) -> None:
+        self._fake.calls.append((f"{self._area}.{op}", *args))
+
+
+class _Apps(_Accessor):
+    def get(self, name: str) -> Any:
+        self._log("get", name)
+        return self._fake.model("App", self._fake.app(name))
+
+    def list(self) -> Any:
+        self._log("list")
+        return [self._fake.model("App", a) for _, a in sorted(self._fake.app_data.items())]
+
+    def create(self, name: str, **_: Any) -> Any:
+        self._log("create", name)
+        self._fake.app_data[name] = {
+            "name": name,
+            "status": "running",
+            "locked": False,
+            "release": "",
+            "parameters": {},
+        }
+        return self._fake.model("App", self._fake.app_data[name])
+
+    def update(self, name: str, *, lock: Any = None, parameters: Any = None) -> None:
+        self._log("update", name, lock, parameters)
+        app = self._fake.app(name)
+        if lock is not None:
+            app["locked"] = bool(lock)
+        if parameters:
+            app["parameters"].update(parameters)
+
+    def delete(self, name: str) -> None:
+        self._log("delete", name)
+        if self._fake.app(name)["locked"]:
+            raise self._fake.errors.ConvoxConflictError(409, f"app is locked: {name}", "req000000001")
+        del self._fake.app_data[name]
+
+
+class _Releases(_Accessor):
+    def list(self, app: str, *, limit: Any = None) -> Any:
+        self._log("list", app)
+        items = self._fake.release_data.get(app, [])
+        return [self._fake.model("Release", r) for r in items[: limit or 10]]
+
+    def get(self, app: str, id: str) -> Any:
+        self._log("get", app, id)
+        return self._fake.model("Release", self._fake.release(app, id))
+
+    def create(self, app: str, *, build: Any = None, env: Any = None, description: Any = None, **kw: Any) -> Any:
+        self._log("create", app, build, env)
+        parent_id = kw.get("parent_release")
+        items = self._fake.release_data.setdefault(app, [])
+        base = self._fake.release(app, parent_id) if parent_id else (items[0] if items else {})
+        new = {
+            "id": f"RNEW{len(items):07d}",
+            "app": app,
+            "build": build if build is not None else base.get("build", ""),
+            "env": env if env is not None else base.get("env", ""),
+            "description": description or "",
+        }
+        items.insert(0, new)
+        return self._fake.model("Release", new)
+
+    def promote(self, app: str, id: str, **kw: Any) -> None:
+        self._log("promote", app, id)
+        if self._fake.fail_promote:
+            raise self._fake.fail_promote
+        self._fake.app(app)["release"] = id.upper()
+
+    def rollback(self, app: str, id: str, **kw: Any) -> Any:
+        self._log("rollback", app, id)
+        old = self._fake.release(app, id)
+        new = self.create(app, build=old["build"], env=old["env"])
+        self._fake.app(app)["release"] = new.id
+        return new
+
+
+class _Builds(_Accessor):
+    def list(self, app: str, *, limit: Any = None) -> Any:
+        self._log("list", app)
+        return [self._fake.model("Build", b) for b in self._fake.build_data.get(app, [])[: limit or 10]]
+
+    def get(self, app: str, id: str) -> Any:
+        self._log("get", app, id)
+        for build in self._fake.build_data.get(app, []):
+            if build["id"].upper() == id.upper():
+                return self._fake.model("Build", build)
+        raise self._fake.errors.ConvoxNotFoundError(500, f'builds.convox.com "{id.lower()}" not found')
+
+    def create(self, app: str, url: str, **kw: Any) -> Any:
+        self._log("create", app, url, kw)
+        items = self._fake.build_data.setdefault(app, [])
+        release = self._fake.accessor("releases").create(app, build=f"BNEW{len(items):07d}")
+        build = {
+            "id": f"BNEW{len(items):07d}",
+            "app": app,
+            "status": "complete",
+            "description": kw.get("description") or "",
+            "release": release.id,
+        }
+        items.insert(0, build)
+        return self._fake.model("Build", build)
+
+    def logs(self, app: str, id: str, **_: Any) -> str:
+        return "step 1\nstep 2 failed"
+
+    @staticmethod
+    def source_archive(path: str) -> Any:
+        from ansible_collections.convox.convox.plugins.module_utils.resources.builds import source_archive
+
+        return source_archive(path)
+
+
+class _Objects(_Accessor):
+    def store(self, app: str, key: str, data: bytes, **_: Any) -> str:
+        self._log("store", app, key)
+        return f"object://{app}/{key}"
+
+
+class FakeClient:
+    """apps / releases / builds / objects / environment over dicts; every call is logged."""
+
+    def __init__(self) -> None:
+        from ansible_collections.convox.convox.plugins.module_utils import errors, models
+        from ansible_collections.convox.convox.plugins.module_utils.resources.environment import EnvironmentAccessor
+
+        self.errors = errors
+        self._models = models
+        self.app_data: Dict[str, Dict[str, Any]] = {}
+        self.release_data: Dict[str, list] = {}
+        self.build_data: Dict[str, list] = {}
+        self.calls: list = []
+        self.fail_promote: Any = None
+        self.host = "http://fake"
+        self.rack = None
+        self._accessors = {
+            "apps": _Apps(self, "apps"),
+            "releases": _Releases(self, "releases"),
+            "builds": _Builds(self, "builds"),
+            "objects": _Objects(self, "objects"),
+        }
+        self.environment = EnvironmentAccessor(self)  # the real merge logic on top of the fake reads
+
+    def accessor(self, name: str) -> Any:
+        return self._accessors[name]
+
+    def __getattr__(self, name: str) -> Any:
+        accessors = self.__dict__.get("_accessors", {})
+        if name in accessors:
+            return accessors[name]
+        raise AttributeError(name)
+
+    def close(self) -> None:
+        pass
+
+    def model(self, kind: str, data: Dict[str, Any]) -> Any:
+        return getattr(self._models, kind).model_validate(data)
+
+    def app(self, name: str) -> Dict[str, Any]:
+        if name not in self.app_data:
+            raise self.errors.ConvoxNotFoundError(404, f"app not found: {name}", "req000000002", "GET", f"/apps/{name}")
+        return self.app_data[name]
+
+    def release(self, app: str, id: str) -> Dict[str, Any]:
+        for release in self.release_data.get(app, []):
+            if release["id"].upper() == str(id).upper():
+                return release
+        raise self.errors.ConvoxNotFoundError(500, f'releases.convox.com "{str(id).lower()}" not found')
+
+    # -- what tests assert on ------------------------------------------------------------
+    @property
+    def ops(self) -> list:
+        return [call[0] for call in self.calls]
+
+    @property
+    def writes(self) -> list:
+        return [op for op in self.ops if op in WRITE_OPS]
+
+
+@pytest.fixture
+def fake_client(run_module: ModuleRunner, monkeypatch: Any) -> FakeClient:
+    from ansible_collections.convox.convox.plugins.module_utils import waits
+
+    monkeypatch.setattr(waits, "sleep", lambda _seconds: None)
+    client = FakeClient()
+    run_module.use_client(client)
+    return client
