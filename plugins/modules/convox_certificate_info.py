@@ -1,0 +1,154 @@
+#!/usr/bin/python
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: convox_certificate_info
+short_description: List the TLS certificates of a Convox rack
+version_added: 1.0.0
+description:
+  - Lists the TLS certificates of a Convox rack with their domains and expiry (C(convox certs)).
+  - With O(generated=true), lists the certificates the rack generates itself (Let's Encrypt), including pending
+    ones, instead (C(convox certs --generated)).
+author:
+  - convox.convox contributors
+options:
+  generated:
+    description:
+      - List the rack-generated certificates (including those still C(Not Ready)) instead of the others.
+    type: bool
+    default: false
+  id:
+    description:
+      - Return only the certificate with this id (an empty list when there is none).
+    type: str
+  domain:
+    description:
+      - Return only the certificates that cover this domain name (primary or additional).
+    type: str
+extends_documentation_fragment:
+  - convox.convox.convox
+  - convox.convox.convox.ATTRIBUTES
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: N/A
+  platform:
+    support: full
+seealso:
+  - module: convox.convox.convox_certificate
+"""
+
+EXAMPLES = r"""
+- name: List the rack's certificates
+  convox.convox.convox_certificate_info:
+  register: certs
+
+- name: List the generated (Let's Encrypt) certificates
+  convox.convox.convox_certificate_info:
+    generated: true
+  register: generated
+
+- name: Certificates that cover www.example.com
+  convox.convox.convox_certificate_info:
+    domain: www.example.com
+  register: www
+"""
+
+RETURN = r"""
+certificates:
+  description: The certificates, ordered by id.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Id of the certificate.
+      type: str
+      sample: cert-a1b2c
+    domain:
+      description: Primary domain name.
+      type: str
+      sample: example.com
+    domains:
+      description: All domain names of the certificate.
+      type: list
+      elements: str
+      sample: [example.com, www.example.com]
+    expiration:
+      description: When the certificate expires (RFC 3339, UTC); empty while a generated certificate is pending.
+      type: str
+      sample: "2027-01-31T12:00:00Z"
+    status:
+      description: Empty normally; C(Not Ready) while a Let's Encrypt certificate is pending.
+      type: str
+      sample: ""
+    days_left:
+      description: Whole days until the certificate expires (negative once expired); null without an expiry.
+      type: int
+      sample: 212
+"""
+
+import datetime
+from typing import Any, Dict, Optional
+
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, to_plain
+
+
+def _parse_time(value: Any) -> Optional[datetime.datetime]:
+    if isinstance(value, datetime.datetime):
+        parsed = value
+    elif isinstance(value, str) and value:
+        try:
+            parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed.astimezone(datetime.timezone.utc)
+
+
+def certificate_view(cert: Any, now: datetime.datetime) -> Dict[str, Any]:
+    data = to_plain(cert) or {}
+    expires = _parse_time(data.get("expiration"))
+    return {
+        "id": str(data.get("id") or ""),
+        "domain": str(data.get("domain") or ""),
+        "domains": [str(d) for d in data.get("domains") or []],
+        "expiration": expires.replace(tzinfo=None).isoformat() + "Z" if expires else "",
+        "status": str(data.get("status") or ""),
+        "days_left": (expires - now).days if expires else None,
+    }
+
+
+def main() -> None:
+    cm = ConvoxModule(
+        {
+            "generated": {"type": "bool", "default": False},
+            "id": {"type": "str"},
+            "domain": {"type": "str"},
+        }
+    )
+
+    def run() -> None:
+        now = datetime.datetime.now(datetime.timezone.utc)
+        certs = [certificate_view(c, now) for c in cm.client.certificates.list(generated=cm.params["generated"])]
+        if cm.params.get("id"):
+            wanted = cm.params["id"].lower()
+            certs = [c for c in certs if c["id"].lower() == wanted]
+        if cm.params.get("domain"):
+            name = cm.params["domain"].lower()
+            certs = [c for c in certs if name in {d.lower() for d in [c["domain"], *c["domains"]]}]
+        certs.sort(key=lambda c: c["id"].upper())
+        cm.exit(False, certificates=certs)
+
+    cm.run(run, "list", "certificates")
+
+
+if __name__ == "__main__":
+    main()
