@@ -290,7 +290,8 @@ class Emulator:
         try:
             response = await self._handle(request, path, query, entry)
         except asyncio.CancelledError:
-            entry["status"] = 0
+            if entry["status"] is None:
+                entry["status"] = 0
             raise
         except Exception as exc:
             print(f"emulator: internal error on {request.method} {path}: {type(exc).__name__}: {exc}", file=sys.stderr)
