@@ -228,6 +228,7 @@ class Transport:
         self.max_backoff = max_backoff
         self.sleep: Callable[[float], None] = time.sleep
         self.headers = self._base_headers(actor)
+        self.closed = False
         self._secrets = [credentials.password, credentials.session]
         self._client = (
             http_client
@@ -264,6 +265,7 @@ class Transport:
         return default_ssl_context()
 
     def close(self) -> None:
+        self.closed = True
         self._client.close()
 
     # -- helpers for the websocket side
@@ -297,6 +299,8 @@ class Transport:
         a raw ``application/octet-stream`` body. Error answers raise ``errors.ConvoxAPIError``
         subclasses; transport failures raise ``ConvoxConnectionError``/``ConvoxTimeoutError``.
         """
+        if self.closed:
+            raise ConvoxError("the Convox client is closed")
         method = method.upper()
         if not path.startswith("/"):
             path = "/" + path

@@ -13,18 +13,21 @@ from ansible_collections.convox.convox.plugins.module_utils import credentials a
 from ansible_collections.convox.convox.plugins.module_utils.errors import ConvoxInputError
 
 
-@pytest.mark.parametrize(("host", "base", "user", "password"), [
-    ("console.convox.com", "https://console.convox.com", None, None),
-    ("api.example.com:5443", "https://api.example.com:5443", None, None),
-    ("http://127.0.0.1:8080", "http://127.0.0.1:8080", None, None),
-    ("https://api.example.com/prefix/", "https://api.example.com/prefix", None, None),
-    ("https://convox:s3cret@api.example.com", "https://api.example.com", "convox", "s3cret"),
-    ("https://jwt:a.b.c@api.example.com", "https://api.example.com", "jwt", "a.b.c"),
-    ("https://convox:p%40ss%3Aw@api.example.com", "https://api.example.com", "convox", "p@ss:w"),
-    ("https://user@api.example.com", "https://api.example.com", "user", None),
-    ("  HTTPS://Api.example.com  ", "https://Api.example.com", None, None),
-    ("https://[::1]:5443", "https://[::1]:5443", None, None),
-])
+@pytest.mark.parametrize(
+    ("host", "base", "user", "password"),
+    [
+        ("console.convox.com", "https://console.convox.com", None, None),
+        ("api.example.com:5443", "https://api.example.com:5443", None, None),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080", None, None),
+        ("https://api.example.com/prefix/", "https://api.example.com/prefix", None, None),
+        ("https://convox:s3cret@api.example.com", "https://api.example.com", "convox", "s3cret"),
+        ("https://jwt:a.b.c@api.example.com", "https://api.example.com", "jwt", "a.b.c"),
+        ("https://convox:p%40ss%3Aw@api.example.com", "https://api.example.com", "convox", "p@ss:w"),
+        ("https://user@api.example.com", "https://api.example.com", "user", None),
+        ("  HTTPS://Api.example.com  ", "https://Api.example.com", None, None),
+        ("https://[::1]:5443", "https://[::1]:5443", None, None),
+    ],
+)
 def test_parse_host(host, base, user, password):
     assert c.parse_host(host) == (base, user, password)
 
@@ -45,8 +48,12 @@ def write(directory, name, content):
 def test_explicit_arguments_win(tmp_path):
     env = {"CONVOX_HOST": "env.example", "CONVOX_PASSWORD": "envpw", "RACK_URL": "https://convox:u@url.example"}
     creds = c.resolve("arg.example", "argpw", "org/rack", config_dir=str(tmp_path), environ=env)
-    assert (creds.url, creds.password, creds.rack, creds.source) == ("https://arg.example", "argpw", "org/rack",
-                                                                     "arguments")
+    assert (creds.url, creds.password, creds.rack, creds.source) == (
+        "https://arg.example",
+        "argpw",
+        "org/rack",
+        "arguments",
+    )
     assert creds.console and not creds.direct
 
 
@@ -61,8 +68,12 @@ def test_password_from_url_then_env_then_auth(tmp_path):
 def test_rack_url_environment(tmp_path):
     env = {"RACK_URL": "https://jwt:tok@api.example.com", "CONVOX_HOST": "ignored.example", "CONVOX_RACK": "x/y"}
     creds = c.resolve(config_dir=str(tmp_path), environ=env)
-    assert (creds.url, creds.username, creds.password, creds.source) == ("https://api.example.com", "jwt", "tok",
-                                                                         "RACK_URL")
+    assert (creds.url, creds.username, creds.password, creds.source) == (
+        "https://api.example.com",
+        "jwt",
+        "tok",
+        "RACK_URL",
+    )
     assert creds.direct and not creds.console
     assert "tok" not in repr(creds)
 
@@ -71,8 +82,12 @@ def test_convox_host_environment(tmp_path):
     write(tmp_path, "rack", "acme/staging\n")
     env = {"CONVOX_HOST": "console.example", "CONVOX_PASSWORD": "token"}
     creds = c.resolve(config_dir=str(tmp_path), environ=env)
-    assert (creds.url, creds.password, creds.rack, creds.source) == ("https://console.example", "token",
-                                                                     "acme/staging", "environment")
+    assert (creds.url, creds.password, creds.rack, creds.source) == (
+        "https://console.example",
+        "token",
+        "acme/staging",
+        "environment",
+    )
     env["CONVOX_RACK"] = "acme/prod"
     assert c.resolve(config_dir=str(tmp_path), environ=env).rack == "acme/prod"
     assert c.resolve(rack="acme/arg", config_dir=str(tmp_path), environ=env).rack == "acme/arg"
@@ -85,7 +100,12 @@ def test_cli_settings_files(tmp_path):
     write(tmp_path, "session", {"console.example": "sess"})
     creds = c.resolve(config_dir=str(tmp_path), environ={})
     assert (creds.url, creds.password, creds.rack, creds.session, creds.source) == (
-        "https://console.example", "clitoken", "acme/prod", "sess", "config")
+        "https://console.example",
+        "clitoken",
+        "acme/prod",
+        "sess",
+        "config",
+    )
     assert "clitoken" not in repr(creds) and "sess'" not in repr(creds)
     assert creds.netloc == "console.example"
 
@@ -108,8 +128,12 @@ def test_direct_rack_file(tmp_path):
     write(tmp_path, "rack", "dev")
     write(tmp_path, "racks/dev", "https://convox:directpw@api.dev.example\n")
     creds = c.resolve(config_dir=str(tmp_path), environ={})
-    assert (creds.url, creds.password, creds.direct, creds.console) == ("https://api.dev.example", "directpw",
-                                                                        True, False)
+    assert (creds.url, creds.password, creds.direct, creds.console) == (
+        "https://api.dev.example",
+        "directpw",
+        True,
+        False,
+    )
     assert creds.session is None
 
 

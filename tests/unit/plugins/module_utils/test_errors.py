@@ -86,37 +86,62 @@ def test_legacy_500_mapping(message, cls):
     assert type(e.from_response(500, message)) is cls
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ('{"error":"app not found: x"}\n', "app not found: x"),
-    ('{"error": ""}', '{"error": ""}'),
-    ('{"errors":[{"message":"denied"}]}', "denied"),
-    ("{not json", "{not json"),
-    ("  plain text \n", "plain text"),
-    ("", "response status 500"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('{"error":"app not found: x"}\n', "app not found: x"),
+        ('{"error": ""}', '{"error": ""}'),
+        ('{"errors":[{"message":"denied"}]}', "denied"),
+        ("{not json", "{not json"),
+        ("  plain text \n", "plain text"),
+        ("", "response status 500"),
+    ],
+)
 def test_message_extraction(body, message):
     assert e.error_message(500, body) == message
 
 
 def test_hierarchy():
-    for cls in (e.ConvoxAuthError, e.ConvoxForbiddenError, e.ConvoxNotFoundError, e.ConvoxValidationError,
-                e.ConvoxConflictError, e.ConvoxNotImplementedError, e.ConvoxServerError, e.ConvoxGatewayError):
+    for cls in (
+        e.ConvoxAuthError,
+        e.ConvoxForbiddenError,
+        e.ConvoxNotFoundError,
+        e.ConvoxValidationError,
+        e.ConvoxConflictError,
+        e.ConvoxNotImplementedError,
+        e.ConvoxServerError,
+        e.ConvoxGatewayError,
+    ):
         assert issubclass(cls, e.ConvoxAPIError)
     assert issubclass(e.ConvoxGatewayError, e.ConvoxServerError)
-    for cls in (e.ConvoxAPIError, e.ConvoxConnectionError, e.ConvoxTimeoutError, e.ConvoxInputError,
-                e.ConvoxRollbackError, e.ConvoxBuildFailedError, e.ConvoxStreamError):
+    for cls in (
+        e.ConvoxAPIError,
+        e.ConvoxConnectionError,
+        e.ConvoxTimeoutError,
+        e.ConvoxInputError,
+        e.ConvoxRollbackError,
+        e.ConvoxBuildFailedError,
+        e.ConvoxStreamError,
+    ):
         assert issubclass(cls, e.ConvoxError)
     assert issubclass(e.ConvoxInputError, ValueError)
     assert not issubclass(e.ConvoxError, httpx.HTTPError)
 
 
 def test_api_error_text_and_dict():
-    error = e.from_response(404, '{"error":"app not found: x"}', request_id="0123456789ab", method="GET",
-                            path="/apps/x")
+    error = e.from_response(
+        404, '{"error":"app not found: x"}', request_id="0123456789ab", method="GET", path="/apps/x"
+    )
     assert str(error) == "app not found: x (HTTP 404, GET /apps/x, request id 0123456789ab)"
     assert "ConvoxNotFoundError(status_code=404" in repr(error)
-    assert error.to_dict() == {"type": "ConvoxNotFoundError", "message": "app not found: x", "status_code": 404,
-                               "request_id": "0123456789ab", "method": "GET", "path": "/apps/x"}
+    assert error.to_dict() == {
+        "type": "ConvoxNotFoundError",
+        "message": "app not found: x",
+        "status_code": 404,
+        "request_id": "0123456789ab",
+        "method": "GET",
+        "path": "/apps/x",
+    }
     assert str(e.ConvoxAPIError(500, "m")) == "m (HTTP 500)"
 
 
@@ -127,8 +152,11 @@ def test_other_errors_text():
     assert str(failed) == "build B1 failed:\nstep 3 failed"
     assert failed.to_dict()["log_tail"] == "step 3 failed"
     assert str(e.ConvoxBuildFailedError("B1")) == "build B1 failed"
-    assert e.ConvoxInputError("bad", field="env").to_dict() == {"type": "ConvoxInputError", "message": "bad",
-                                                                "field": "env"}
+    assert e.ConvoxInputError("bad", field="env").to_dict() == {
+        "type": "ConvoxInputError",
+        "message": "bad",
+        "field": "env",
+    }
     stream = e.ConvoxStreamError("boom", output=b"x", exit_code=1)
     assert (stream.output, stream.exit_code) == (b"x", 1)
     assert repr(e.ConvoxError("m")) == "ConvoxError('m')"

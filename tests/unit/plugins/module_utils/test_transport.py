@@ -19,41 +19,49 @@ from ansible_collections.convox.convox.plugins.module_utils.credentials import C
 BASE = "https://rack.test"
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (datetime.timedelta(0), "0s"),
-    (datetime.timedelta(minutes=2), "2m0s"),
-    (datetime.timedelta(seconds=30), "30s"),
-    (datetime.timedelta(hours=1, minutes=30), "1h30m0s"),
-    (datetime.timedelta(hours=4320), "4320h0m0s"),
-    (datetime.timedelta(seconds=1.5), "1.5s"),
-    (datetime.timedelta(milliseconds=500), "500ms"),
-    (datetime.timedelta(microseconds=1500), "1500us"),
-    (datetime.timedelta(seconds=-5), "-5s"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (datetime.timedelta(0), "0s"),
+        (datetime.timedelta(minutes=2), "2m0s"),
+        (datetime.timedelta(seconds=30), "30s"),
+        (datetime.timedelta(hours=1, minutes=30), "1h30m0s"),
+        (datetime.timedelta(hours=4320), "4320h0m0s"),
+        (datetime.timedelta(seconds=1.5), "1.5s"),
+        (datetime.timedelta(milliseconds=500), "500ms"),
+        (datetime.timedelta(microseconds=1500), "1500us"),
+        (datetime.timedelta(seconds=-5), "-5s"),
+    ],
+)
 def test_go_duration(value, text):
     assert t.go_duration(value) == text
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (True, "true"),
-    (False, "false"),
-    (0, "0"),
-    (512, "512"),
-    (1.0, "1"),
-    (0.25, "0.25"),
-    ("a b", "a b"),
-    (b"raw", "raw"),
-    (["a", "b", "c"], "a,b,c"),
-    (("x",), "x"),
-    ({"b", "a"}, "a,b"),
-    ({"k2": "v&2", "k1": "v 1"}, "k1=v+1&k2=v%262"),
-    ({"on": True}, "on=true"),
-    (datetime.datetime(2024, 1, 31, 23, 59, 59), "20240131.235959.000000000"),
-    (datetime.datetime(2024, 1, 31, 23, 59, 59, 123456, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
-     "20240131.215959.123456000"),
-    (datetime.date(2024, 2, 1), "20240201.000000.000000000"),
-    (datetime.timedelta(seconds=90), "1m30s"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (True, "true"),
+        (False, "false"),
+        (0, "0"),
+        (512, "512"),
+        (1.0, "1"),
+        (0.25, "0.25"),
+        ("a b", "a b"),
+        (b"raw", "raw"),
+        (["a", "b", "c"], "a,b,c"),
+        (("x",), "x"),
+        ({"b", "a"}, "a,b"),
+        ({"k2": "v&2", "k1": "v 1"}, "k1=v+1&k2=v%262"),
+        ({"on": True}, "on=true"),
+        (datetime.datetime(2024, 1, 31, 23, 59, 59), "20240131.235959.000000000"),
+        (
+            datetime.datetime(2024, 1, 31, 23, 59, 59, 123456, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
+            "20240131.215959.123456000",
+        ),
+        (datetime.date(2024, 2, 1), "20240201.000000.000000000"),
+        (datetime.timedelta(seconds=90), "1m30s"),
+    ],
+)
 def test_encode_value(value, text):
     assert t.encode_value(value) == text
 
@@ -65,9 +73,12 @@ def test_encode_value_rejects_objects():
 
 def test_form_is_sorted_and_maps_double_encoded():
     assert t.encode_form({"z": 1, "parameters": {"BuildMem": "1024", "BuildCpu": "512"}, "a": None}) == (
-        "parameters=BuildCpu%3D512%26BuildMem%3D1024&z=1")
+        "parameters=BuildCpu%3D512%26BuildMem%3D1024&z=1"
+    )
     assert t.encode_headers({"Environment": {"B": "2", "A": "1"}, "Tty": False, "Skip": None}) == {
-        "Environment": "A=1&B=2", "Tty": "false"}
+        "Environment": "A=1&B=2",
+        "Tty": "false",
+    }
 
 
 def test_path_helpers():
@@ -150,11 +161,13 @@ def test_path_prefix_kept(router):
 
 
 def test_retry_503_on_get_then_success(client, router):
-    route = router.get("/apps").mock(side_effect=[
-        httpx.Response(503, text="metrics: server busy, retry shortly"),
-        httpx.Response(502, text="bad gateway"),
-        httpx.Response(200, json=[]),
-    ])
+    route = router.get("/apps").mock(
+        side_effect=[
+            httpx.Response(503, text="metrics: server busy, retry shortly"),
+            httpx.Response(502, text="bad gateway"),
+            httpx.Response(200, json=[]),
+        ]
+    )
     assert client.apps.list() == []
     assert route.call_count == 3
 
@@ -169,11 +182,13 @@ def test_retry_gives_up_after_limit(client, router):
 
 def test_retry_after_is_honoured(router):
     delays = []
-    route = router.get("/apps").mock(side_effect=[
-        httpx.Response(429, text="slow down", headers={"Retry-After": "2"}),
-        httpx.Response(429, text="slow down", headers={"Retry-After": "999"}),
-        httpx.Response(200, json=[]),
-    ])
+    route = router.get("/apps").mock(
+        side_effect=[
+            httpx.Response(429, text="slow down", headers={"Retry-After": "2"}),
+            httpx.Response(429, text="slow down", headers={"Retry-After": "999"}),
+            httpx.Response(200, json=[]),
+        ]
+    )
     with _client(backoff=0.5) as client:
         client.transport.sleep = delays.append
         client.apps.list()
@@ -190,7 +205,7 @@ def test_backoff_is_exponential_with_jitter(router):
             client.apps.list()
     assert len(delays) == 3
     for attempt, delay in enumerate(delays):
-        assert 0.5 * 2 ** attempt <= delay <= 1.5 * 2 ** attempt
+        assert 0.5 * 2**attempt <= delay <= 1.5 * 2**attempt
 
 
 def test_post_that_creates_is_not_retried_on_503(client, router):
@@ -208,15 +223,17 @@ def test_post_not_retried_after_connection_dropped(client, router):
 
 
 def test_post_retried_when_connection_never_opened(client, router):
-    route = router.post("/apps").mock(side_effect=[httpx.ConnectError("refused"),
-                                                   httpx.Response(200, json={"name": "a"})])
+    route = router.post("/apps").mock(
+        side_effect=[httpx.ConnectError("refused"), httpx.Response(200, json={"name": "a"})]
+    )
     assert client.apps.create("a").name == "a"
     assert route.call_count == 2
 
 
 def test_get_retried_after_dropped_connection(client, router):
-    route = router.get("/apps").mock(side_effect=[httpx.RemoteProtocolError("server disconnected"),
-                                                  httpx.Response(200, json=[])])
+    route = router.get("/apps").mock(
+        side_effect=[httpx.RemoteProtocolError("server disconnected"), httpx.Response(200, json=[])]
+    )
     assert client.apps.list() == []
     assert route.call_count == 2
 
@@ -235,8 +252,9 @@ def test_jwt_rotate_not_retried(client, router):
 
 
 def test_delete_404_after_retry_counts_as_done(client, router):
-    route = router.delete("/apps/a").mock(side_effect=[httpx.ReadError("reset"),
-                                                       httpx.Response(404, text="app not found: a")])
+    route = router.delete("/apps/a").mock(
+        side_effect=[httpx.ReadError("reset"), httpx.Response(404, text="app not found: a")]
+    )
     assert client.apps.delete("a") is None
     assert route.call_count == 2
 
@@ -247,14 +265,17 @@ def test_delete_404_without_retry_raises(client, router):
         client.apps.delete("a")
 
 
-@pytest.mark.parametrize(("exc", "cls"), [
-    (httpx.ConnectError("[Errno 111] Connection refused"), e.ConvoxConnectionError),
-    (httpx.ConnectTimeout("timed out"), e.ConvoxTimeoutError),
-    (httpx.ReadTimeout("timed out"), e.ConvoxTimeoutError),
-    (httpx.PoolTimeout("pool"), e.ConvoxTimeoutError),
-    (httpx.RemoteProtocolError("bad"), e.ConvoxConnectionError),
-    (httpx.UnsupportedProtocol("nope"), e.ConvoxConnectionError),
-])
+@pytest.mark.parametrize(
+    ("exc", "cls"),
+    [
+        (httpx.ConnectError("[Errno 111] Connection refused"), e.ConvoxConnectionError),
+        (httpx.ConnectTimeout("timed out"), e.ConvoxTimeoutError),
+        (httpx.ReadTimeout("timed out"), e.ConvoxTimeoutError),
+        (httpx.PoolTimeout("pool"), e.ConvoxTimeoutError),
+        (httpx.RemoteProtocolError("bad"), e.ConvoxConnectionError),
+        (httpx.UnsupportedProtocol("nope"), e.ConvoxConnectionError),
+    ],
+)
 def test_no_httpx_exception_escapes(client, router, exc, cls):
     route = router.get("/apps").mock(side_effect=exc)
     with pytest.raises(cls) as info:
@@ -274,16 +295,20 @@ def test_password_never_in_errors(router):
     for call in (client.apps.list, client.system.get):
         with pytest.raises(e.ConvoxError) as info:
             call()
-        text = str(info.value) + repr(info.value) + "".join(traceback.format_exception(
-            type(info.value), info.value, info.value.__traceback__))
+        text = (
+            str(info.value)
+            + repr(info.value)
+            + "".join(traceback.format_exception(type(info.value), info.value, info.value.__traceback__))
+        )
         assert secret not in text
     assert secret not in repr(client) + repr(client.transport) + repr(client.credentials) + repr(client.api)
     assert secret not in repr(client.apps)
 
 
 def test_error_carries_request_id(client, router):
-    router.get("/apps/x").mock(return_value=httpx.Response(
-        404, json={"error": "app not found: x"}, headers={"Request-Id": "abcdef123456"}))
+    router.get("/apps/x").mock(
+        return_value=httpx.Response(404, json={"error": "app not found: x"}, headers={"Request-Id": "abcdef123456"})
+    )
     with pytest.raises(e.ConvoxNotFoundError) as info:
         client.apps.get("x")
     assert info.value.request_id == "abcdef123456"
@@ -302,7 +327,8 @@ def test_decode_body_variants():
     assert t.decode_body(httpx.Response(200, content=b'{"a": 1}')) == {"a": 1}
     assert t.decode_body(httpx.Response(200, content=b"[1]", headers={"content-type": "text/plain"})) == [1]
     assert t.decode_body(httpx.Response(200, content=b"{broken", headers={"content-type": "application/json"})) == (
-        "{broken")
+        "{broken"
+    )
     assert t.decode_body(httpx.Response(200, content=b"")) == ""
 
 
