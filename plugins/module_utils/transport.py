@@ -143,6 +143,9 @@ def path_segment(value: Any, *, keep_slash: bool = False) -> str:
     text = str(value)
     if not text and not keep_slash:
         raise ConvoxInputError("an empty name cannot be part of a request path")
+    if any(part in (".", "..") for part in text.split("/")):
+        # URL normalisation would silently turn these into another path
+        raise ConvoxInputError(f"invalid name in a request path: {text!r}")
     return quote(text, safe="/" if keep_slash else "")
 
 

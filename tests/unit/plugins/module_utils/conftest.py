@@ -2,9 +2,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Make ``ansible_collections.convox.convox`` importable under plain pytest.
 
-Under ``ansible-test units`` the collection is already importable and nothing happens. Under
-plain pytest from a git checkout a temporary ``ansible_collections/convox/convox`` symlink to
-the repository root is created and put on ``sys.path``.
+Under ``ansible-test units`` (or with pytest-ansible's collection finder) the collection is
+already importable and nothing happens. Otherwise, under plain pytest from a git checkout, a
+temporary ``ansible_collections/convox/convox`` symlink to the repository root is created and
+put on ``sys.path``.
 """
 
 from __future__ import annotations
@@ -44,7 +45,11 @@ def _install() -> None:
     importlib.invalidate_caches()
 
 
-_install()
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    # after pytest-ansible, which may install Ansible's collection finder for the checkout
+    _install()
+
 
 BASE = "https://rack.test"
 

@@ -87,6 +87,9 @@ def test_path_helpers():
     assert t.path_segment("", keep_slash=True) == ""
     with pytest.raises(e.ConvoxInputError):
         t.build_path("apps", "")
+    for bad in ("..", ".", "a/../b", "./x"):
+        with pytest.raises(e.ConvoxInputError, match="invalid name"):
+            t.path_segment(bad, keep_slash=True)
 
 
 def test_parse_retry_after():
