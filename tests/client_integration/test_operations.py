@@ -64,7 +64,7 @@ def test_builds_releases_and_deploy(client, rack, tmp_path):
     stored = sent(rack, "POST")
     uploads = [r for r in stored if r["path"].startswith("/apps/myapp/objects/tmp/")]
     assert len(uploads) == 1 and uploads[0]["headers"]["Content-Type"] == "application/octet-stream"
-    create = [r for r in stored if r["path"] == "/apps/myapp/builds"][0]
+    create = next(r for r in stored if r["path"] == "/apps/myapp/builds")
     assert create["form"]["url"].startswith("object://myapp/tmp/")
     assert create["form"]["description"] == "test build"
     # the uploaded tarball honoured .dockerignore
@@ -202,7 +202,7 @@ def test_run_attached(client, rack, tmp_path):
     deletes = {r["path"] for r in sent(rack, "DELETE")}
     for pid in (result.process_id, ok.process_id, missing.process_id):
         assert f"/apps/myapp/processes/{pid}" in deletes
-    exec_headers = [r for r in rack.requests() if r["websocket"]][0]["headers"]
+    exec_headers = next(r for r in rack.requests() if r["websocket"])["headers"]
     assert (exec_headers["Tty"], exec_headers["Disable-Stdin"], exec_headers["Entrypoint"]) == ("false", "true", "true")
 
 
