@@ -7,9 +7,10 @@ import asyncio
 import os
 import signal
 import sys
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional
 
-from .server import Emulator, Options, serve
+if TYPE_CHECKING:  # the server (and aiohttp) is imported only once the arguments are valid
+    from .server import Options
 
 
 def _api_keys(values: List[str]) -> Dict[str, str]:
@@ -26,17 +27,30 @@ def parse_args(argv: Optional[List[str]] = None) -> Options:
     env = os.environ
     parser = argparse.ArgumentParser(prog="python -m emulator", description="Convox rack emulator (v3, 3.24.9).")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=int(env.get("EMULATOR_PORT", "5443")),
-                        help="port (0 picks a free one; env EMULATOR_PORT)")
-    parser.add_argument("--password", default=env.get("EMULATOR_PASSWORD", "secret"),
-                        help="rack API password; empty disables auth (env EMULATOR_PASSWORD)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(env.get("EMULATOR_PORT", "5443")),
+        help="port (0 picks a free one; env EMULATOR_PORT)",
+    )
+    parser.add_argument(
+        "--password",
+        default=env.get("EMULATOR_PASSWORD", "secret"),
+        help="rack API password; empty disables auth (env EMULATOR_PASSWORD)",
+    )
     parser.add_argument("--tls", action="store_true", help="serve https with a self-signed certificate")
-    parser.add_argument("--console", action="store_true", help="console mode: several racks selected by the Rack header")
+    parser.add_argument(
+        "--console", action="store_true", help="console mode: several racks selected by the Rack header"
+    )
     parser.add_argument("--rack", action="append", default=[], help="rack name (repeatable; console mode: org/rack)")
     parser.add_argument("--api-key", action="append", default=[], help="console API key KEY:ROLE (repeatable)")
     parser.add_argument("--legacy", action="store_true", help="pre-3.24.1 errors: 500 and plain text")
-    parser.add_argument("--delay-scale", type=float, default=float(env.get("EMULATOR_DELAY_SCALE", "1.0")),
-                        help="multiply every lifecycle delay (env EMULATOR_DELAY_SCALE)")
+    parser.add_argument(
+        "--delay-scale",
+        type=float,
+        default=float(env.get("EMULATOR_DELAY_SCALE", "1.0")),
+        help="multiply every lifecycle delay (env EMULATOR_DELAY_SCALE)",
+    )
     parser.add_argument("--provider", default="aws", help="provider name reported by GET /system (default aws)")
     args = parser.parse_args(argv)
     if args.host not in ("127.0.0.1", "::1", "localhost"):
@@ -47,13 +61,26 @@ def parse_args(argv: Optional[List[str]] = None) -> Options:
         parser.error(str(exc))
     if args.delay_scale < 0:
         parser.error("--delay-scale must not be negative")
-    return Options(host=args.host, port=args.port, password=args.password, tls=args.tls, console=args.console,
-                   racks=args.rack, api_keys=keys, legacy=args.legacy, delay_scale=args.delay_scale,
-                   provider=args.provider)
+    from .server import Options
+
+    return Options(
+        host=args.host,
+        port=args.port,
+        password=args.password,
+        tls=args.tls,
+        console=args.console,
+        racks=args.rack,
+        api_keys=keys,
+        legacy=args.legacy,
+        delay_scale=args.delay_scale,
+        provider=args.provider,
+    )
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     options = parse_args(argv)
+    from .server import Emulator, serve
+
     emu = Emulator(options)
 
     def ready(url: str) -> None:

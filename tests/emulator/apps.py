@@ -44,7 +44,7 @@ def create_app(ctx: Ctx) -> Reply:
     if name in ctx.rack.apps:
         raise ApiError(409, f"app already exists: {name}")
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,62}", name or "") or name.endswith("-") or "--" in name:
-        raise ApiError(500, f'invalid app name: {name!r} must be lowercase alphanumeric with dashes')
+        raise ApiError(500, f"invalid app name: {name!r} must be lowercase alphanumeric with dashes")
     app = App(name=name)
     ctx.rack.apps[name] = app
     core.begin_rollout(ctx.emu, ctx.rack, app, "")
@@ -140,7 +140,9 @@ def set_config(ctx: Ctx) -> Reply:
     try:
         decoded = base64.b64decode(raw.encode("ascii"), validate=True)
     except (binascii.Error, ValueError, UnicodeEncodeError):
-        raise ApiError(400, f"failed to parse base 64 value: illegal base64 data at input byte {_b64_error(raw)}") from None
+        raise ApiError(
+            400, f"failed to parse base 64 value: illegal base64 data at input byte {_b64_error(raw)}"
+        ) from None
     app.configs[ctx.params["name"]] = decoded.decode("utf-8", "replace")
     return ok()
 
@@ -179,21 +181,47 @@ def diagnose(ctx: Ctx) -> Reply:
     for spec in manifest.services if manifest else []:
         running = [p for p in core.service_pods(app, spec.name) if p.status == "running"]
         count = core.service_settings(app, spec)["count"]
-        services.append({"name": spec.name, "desiredReplicas": count, "readyReplicas": len(running),
-                         "updatedReplicas": len(running), "status": "healthy" if len(running) >= count else "progressing"})
+        services.append(
+            {
+                "name": spec.name,
+                "desiredReplicas": count,
+                "readyReplicas": len(running),
+                "updatedReplicas": len(running),
+                "status": "healthy" if len(running) >= count else "progressing",
+            }
+        )
     for pod in sorted(app.processes.values(), key=lambda p: p.id):
         healthy = pod.status == "running"
-        pods.append({"name": pod.id, "service": pod.name, "phase": "Running" if healthy else "Pending",
-                     "ready": healthy, "ageSeconds": int((utcnow() - pod.started).total_seconds()), "restarts": 0,
-                     "classification": "healthy" if healthy else "new"})
+        pods.append(
+            {
+                "name": pod.id,
+                "service": pod.name,
+                "phase": "Running" if healthy else "Pending",
+                "ready": healthy,
+                "ageSeconds": int((utcnow() - pod.started).total_seconds()),
+                "restarts": 0,
+                "classification": "healthy" if healthy else "new",
+            }
+        )
     namespace = f"{ctx.rack.name.replace('/', '-')}-{app.name}"
     unhealthy = sum(1 for p in pods if p["classification"] != "healthy")
-    return json_reply({
-        "namespace": namespace, "rack": ctx.rack.name, "app": app.name, "timestamp": go_time(utcnow()),
-        "overview": {"services": services, "events": []}, "pods": pods,
-        "summary": {"total": len(pods), "unhealthy": 0, "notReady": unhealthy, "new": unhealthy,
-                    "healthy": len(pods) - unhealthy},
-    })
+    return json_reply(
+        {
+            "namespace": namespace,
+            "rack": ctx.rack.name,
+            "app": app.name,
+            "timestamp": go_time(utcnow()),
+            "overview": {"services": services, "events": []},
+            "pods": pods,
+            "summary": {
+                "total": len(pods),
+                "unhealthy": 0,
+                "notReady": unhealthy,
+                "new": unhealthy,
+                "healthy": len(pods) - unhealthy,
+            },
+        }
+    )
 
 
 def register(router: Router) -> None:

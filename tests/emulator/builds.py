@@ -103,18 +103,31 @@ def create_build(ctx: Ctx) -> Reply:
     for key in ("development", "no-cache", "wildcard-domain"):
         parse_bool(ctx.form.get(key))
     url = ctx.value("url") or ""
-    build = Build(id=core.new_build_id(app), app=app.name, description=ctx.form.get("description", ""),
-                  git_sha=ctx.form.get("git-sha", ""), started=utcnow(), source_url=url,
-                  manifest_name=ctx.form.get("manifest") or "convox.yml")
+    build = Build(
+        id=core.new_build_id(app),
+        app=app.name,
+        description=ctx.form.get("description", ""),
+        git_sha=ctx.form.get("git-sha", ""),
+        started=utcnow(),
+        source_url=url,
+        manifest_name=ctx.form.get("manifest") or "convox.yml",
+    )
     app.builds[build.id] = build
     if parse_bool(ctx.form.get("external")):
         build.status = "created"
         build.repository = f"https://convox:{secrets.token_hex(8)}@registry.{ctx.rack.domain}/{app.name}"
         reply = json_reply(build.to_json(include_repository=True))
         return reply
-    pod = Process(id=f"build-{random_lower(5)}", app=app.name, name="build", release=app.release,
-                  command=f"build -id {build.id} -url {url}", status="running", kind="build",
-                  image=f"convox/convox:{ctx.emu.version}")
+    pod = Process(
+        id=f"build-{random_lower(5)}",
+        app=app.name,
+        name="build",
+        release=app.release,
+        command=f"build -id {build.id} -url {url}",
+        status="running",
+        kind="build",
+        image=f"convox/convox:{ctx.emu.version}",
+    )
     app.processes[pod.id] = pod
     build.process = pod.id
     build.status = "running"
@@ -137,9 +150,10 @@ def update_build(ctx: Ctx) -> Reply:
 def _oci_archive(name: str) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for member, content in (("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'),
-                                ("index.json", json.dumps({"schemaVersion": 2, "manifests": [],
-                                                           "annotations": {"name": name}}).encode())):
+        for member, content in (
+            ("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'),
+            ("index.json", json.dumps({"schemaVersion": 2, "manifests": [], "annotations": {"name": name}}).encode()),
+        ):
             info = tarfile.TarInfo(member)
             info.size = len(content)
             tar.addfile(info, io.BytesIO(content))
@@ -179,9 +193,17 @@ def import_build(ctx: Ctx) -> Reply:
         raise ApiError(500, f"invalid build.json: {exc}") from None
     if not isinstance(source, dict):
         raise ApiError(500, "invalid build.json: not an object")
-    build = Build(id=core.new_build_id(app), app=app.name, description=str(source.get("description", "")),
-                  manifest=str(source.get("manifest", "")), started=utcnow(), ended=utcnow(), status="complete",
-                  entrypoint=str(source.get("entrypoint", "")), git_sha=str(source.get("git-sha", "")))
+    build = Build(
+        id=core.new_build_id(app),
+        app=app.name,
+        description=str(source.get("description", "")),
+        manifest=str(source.get("manifest", "")),
+        started=utcnow(),
+        ended=utcnow(),
+        status="complete",
+        entrypoint=str(source.get("entrypoint", "")),
+        git_sha=str(source.get("git-sha", "")),
+    )
     build.logs = f"object://{app.name}/build/{build.id}/logs"
     build.add_log(f"Imported build {source.get('id', '')}\n")
     app.objects[f"build/{build.id}/logs"] = "".join(build.log_text).encode()
@@ -190,7 +212,9 @@ def import_build(ctx: Ctx) -> Reply:
     return json_reply(build.to_json())
 
 
-_IMAGE_REF = re.compile(r"[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9._-]+)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?")
+_IMAGE_REF = re.compile(
+    r"[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9._-]+)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?"
+)
 
 
 def import_image(ctx: Ctx) -> Reply:

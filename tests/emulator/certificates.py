@@ -63,8 +63,13 @@ def import_certificate(ctx: Ctx) -> Reply:
     cid = _cert_id()
     while cid in ctx.rack.certificates:
         cid = _cert_id()
-    record = Certificate(id=cid, domain=domain, domains=domains, expiration=cert.not_valid_after_utc,
-                         pem=pub.strip() + ("\n" + chain.strip() if chain.strip() else ""))
+    record = Certificate(
+        id=cid,
+        domain=domain,
+        domains=domains,
+        expiration=cert.not_valid_after_utc,
+        pem=pub.strip() + ("\n" + chain.strip() if chain.strip() else ""),
+    )
     ctx.rack.certificates[cid] = record
     return json_reply(record.to_json())
 
@@ -73,9 +78,15 @@ def _self_signed(domain: str, seconds: float) -> x509.Certificate:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
     now = datetime.datetime.now(datetime.timezone.utc)
-    builder = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-               .serial_number(x509.random_serial_number()).not_valid_before(now)
-               .not_valid_after(now + datetime.timedelta(seconds=seconds)))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(seconds=seconds))
+    )
     try:
         builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
     except (ValueError, TypeError):
@@ -104,9 +115,13 @@ def generate_certificate(ctx: Ctx) -> Reply:
         except ValueError as exc:
             raise ApiError(500, str(exc)) from None
         cid = _cert_id()
-        record = Certificate(id=cid, domain=domains[0], domains=list(domains),
-                             expiration=cert.not_valid_after_utc,
-                             pem=cert.public_bytes(serialization.Encoding.PEM).decode())
+        record = Certificate(
+            id=cid,
+            domain=domains[0],
+            domains=list(domains),
+            expiration=cert.not_valid_after_utc,
+            pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+        )
         ctx.rack.certificates[cid] = record
         return json_reply(record.to_json())
     if issuer != "letsencrypt":
@@ -116,8 +131,9 @@ def generate_certificate(ctx: Ctx) -> Reply:
     cid = "cert-" + hashlib.sha1("-".join(domains).encode()).hexdigest()
     if cid in ctx.rack.certificates:
         raise ApiError(500, f'certificates.cert-manager.io "{cid}" already exists')
-    record = Certificate(id=cid, domain=domains[0], domains=list(domains), expiration=None, status="Not Ready",
-                         generated=True)
+    record = Certificate(
+        id=cid, domain=domains[0], domains=list(domains), expiration=None, status="Not Ready", generated=True
+    )
     ctx.rack.certificates[cid] = record
     rack = ctx.rack
 
@@ -127,8 +143,15 @@ def generate_certificate(ctx: Ctx) -> Reply:
             record.expiration = utcnow().replace(microsecond=0) + datetime.timedelta(days=90)
 
     ctx.emu.later(core.CERT_ISSUE, issued)
-    return json_reply({"domain": record.domain, "domains": record.domains, "expiration": "0001-01-01T00:00:00Z",
-                       "id": record.id, "status": ""})
+    return json_reply(
+        {
+            "domain": record.domain,
+            "domains": record.domains,
+            "expiration": "0001-01-01T00:00:00Z",
+            "id": record.id,
+            "status": "",
+        }
+    )
 
 
 def delete_certificate(ctx: Ctx) -> Reply:

@@ -53,7 +53,7 @@ async def handle_control(emu: Any, request: web.BaseRequest, path: str) -> web.S
     if not peer or not _is_loopback(peer[0]):
         return web.Response(status=403, body=b"control API is for loopback callers only\n")
     method = request.method
-    name = path[len("/_emulator/"):].strip("/")
+    name = path[len("/_emulator/") :].strip("/")
     if name == "requests" and method == "GET":
         return _json(emu.requests)
     if name == "requests" and method == "DELETE":
@@ -63,8 +63,14 @@ async def handle_control(emu: Any, request: web.BaseRequest, path: str) -> web.S
         emu.reset()
         return _json({"ok": True})
     if name == "state" and method == "GET":
-        return _json({"version": emu.version, "options": emu.describe_options(),
-                      "racks": {n: r.dump() for n, r in emu.racks.items()}, "faults": emu.faults})
+        return _json(
+            {
+                "version": emu.version,
+                "options": emu.describe_options(),
+                "racks": {n: r.dump() for n, r in emu.racks.items()},
+                "faults": emu.faults,
+            }
+        )
     if name == "faults" and method == "GET":
         return _json(emu.faults)
     if name == "faults" and method == "DELETE":

@@ -55,14 +55,16 @@ def new_build_id(app: App) -> str:
             return bid
 
 
-def create_release(app: App, *, build: Optional[str] = None, env: Optional[str] = None,
-                   description: Optional[str] = None, parent: Optional[str] = None) -> Release:
+def create_release(
+    app: App,
+    *,
+    build: Optional[str] = None,
+    env: Optional[str] = None,
+    description: Optional[str] = None,
+    parent: Optional[str] = None,
+) -> Release:
     """POST /apps/{app}/releases semantics (section 6.3)."""
-    base: Optional[Release]
-    if parent:
-        base = get_release(app, parent)
-    else:
-        base = app.newest_release()
+    base: Optional[Release] = get_release(app, parent) if parent else app.newest_release()
     release = Release(id=new_release_id(app), app=app.name)
     if base is not None:
         release.build = base.build
@@ -95,6 +97,7 @@ def create_release(app: App, *, build: Optional[str] = None, env: Optional[str] 
 
 # -- pods ---------------------------------------------------------------------------------------
 
+
 def _replicaset_hash(release_id: str, service: str) -> str:
     digest = hashlib.sha1(f"{release_id}/{service}".encode()).hexdigest()
     return digest[:9]
@@ -105,8 +108,14 @@ def _pod_host() -> str:
 
 
 def service_settings(app: App, spec: ServiceSpec) -> Dict[str, int]:
-    settings = {"count": spec.count, "cpu": spec.cpu, "memory": spec.memory, "gpu": spec.gpu,
-                "min": spec.min, "max": spec.max}
+    settings = {
+        "count": spec.count,
+        "cpu": spec.cpu,
+        "memory": spec.memory,
+        "gpu": spec.gpu,
+        "min": spec.min,
+        "max": spec.max,
+    }
     override = app.service_overrides.get(spec.name, {})
     for key in ("count", "cpu", "memory", "gpu", "min", "max"):
         if key in override:
@@ -116,6 +125,7 @@ def service_settings(app: App, spec: ServiceSpec) -> Dict[str, int]:
 
 def new_service_pod(rack: Rack, app: App, spec: ServiceSpec, release_id: str, status: str = "pending") -> Process:
     instances = sorted(rack.instances)
+    build = app.releases[release_id].build if release_id in app.releases else ""
     pod = Process(
         id=f"{spec.name}-{_replicaset_hash(release_id, spec.name)}-{random_lower(5)}",
         app=app.name,
@@ -125,7 +135,7 @@ def new_service_pod(rack: Rack, app: App, spec: ServiceSpec, release_id: str, st
         status=status,
         host=_pod_host(),
         instance=instances[secrets.randbelow(len(instances))] if instances else "",
-        image=f"{rack.name.replace('/', '-')}/{app.name}:{spec.name}.{(app.releases[release_id].build or 'none') if release_id in app.releases else 'none'}",
+        image=f"{rack.name.replace('/', '-')}/{app.name}:{spec.name}.{build or 'none'}",
         ports=[str(spec.port)] if spec.port else None,
         gpu=spec.gpu,
         kind="service",
@@ -135,8 +145,11 @@ def new_service_pod(rack: Rack, app: App, spec: ServiceSpec, release_id: str, st
 
 
 def service_pods(app: App, service: Optional[str] = None, release: Optional[str] = None) -> List[Process]:
-    return [p for p in app.processes.values() if p.kind == "service"
-            and (service is None or p.name == service) and (release is None or p.release == release)]
+    return [
+        p
+        for p in app.processes.values()
+        if p.kind == "service" and (service is None or p.name == service) and (release is None or p.release == release)
+    ]
 
 
 def reconcile(emu, rack: Rack, app: App, release_id: str, start_status: str = "pending") -> None:  # type: ignore[no-untyped-def]
@@ -168,6 +181,7 @@ def start_pod(emu, app: App, pod: Process) -> None:  # type: ignore[no-untyped-d
 
 
 # -- app rollouts -----------------------------------------------------------------------------
+
 
 def begin_rollout(emu, rack: Rack, app: App, release_id: str, fail: bool = False) -> None:  # type: ignore[no-untyped-def]
     """Status `updating` now; `running` (or `rollback` then `running` on the old release) later."""

@@ -93,6 +93,7 @@ def import_data(ctx: Ctx) -> Reply:
 
 # -- system resources ----------------------------------------------------------------------------
 
+
 def list_resources(ctx: Ctx) -> Reply:
     return json_reply([r.to_json() for _, r in sorted(ctx.rack.resources.items())])
 
@@ -111,14 +112,21 @@ def _check_url(url: str) -> None:
         raise ApiError(400, "url: host required")
     lowered = host.lower()
     if lowered in ("localhost", "metadata", "metadata.google.internal") or lowered.endswith(
-            (".localhost", ".local", ".internal", ".svc.cluster.local")):
+        (".localhost", ".local", ".internal", ".svc.cluster.local")
+    ):
         raise ApiError(400, "url: internal hosts are not allowed")
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         return
-    if address.is_loopback or address.is_link_local or address.is_private or address.is_unspecified \
-            or address.is_multicast or address.is_reserved:
+    if (
+        address.is_loopback
+        or address.is_link_local
+        or address.is_private
+        or address.is_unspecified
+        or address.is_multicast
+        or address.is_reserved
+    ):
         raise ApiError(400, "url: loopback, private, link-local and metadata addresses are not allowed")
 
 
@@ -160,8 +168,16 @@ def delete_resource(ctx: Ctx) -> Reply:
 
 
 def resource_types(ctx: Ctx) -> Reply:
-    return json_reply([{"name": "webhook", "parameters": [
-        {"default": "", "description": "URL that receives the rack's event notifications", "name": "Url"}]}])
+    return json_reply(
+        [
+            {
+                "name": "webhook",
+                "parameters": [
+                    {"default": "", "description": "URL that receives the rack's event notifications", "name": "Url"}
+                ],
+            }
+        ]
+    )
 
 
 def register(router: Router) -> None:

@@ -21,7 +21,7 @@ class Route:
         parts: List[str] = []
         pos = 0
         for match in _SEGMENT.finditer(self.pattern):
-            parts.append(re.escape(self.pattern[pos:match.start()]))
+            parts.append(re.escape(self.pattern[pos : match.start()]))
             expr = match.group(2) if match.group(2) is not None else "[^/]+"
             parts.append(f"(?P<{match.group(1)}>{expr})")
             pos = match.end()

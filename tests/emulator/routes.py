@@ -6,7 +6,7 @@ from .router import Router
 
 
 def register_all(router: Router) -> None:
-    from . import apps, builds, objects, releases, services, system
+    from . import apps, builds, certificates, objects, releases, resources, services, sockets, system
 
     apps.register(router)
     objects.register(router)
@@ -14,10 +14,6 @@ def register_all(router: Router) -> None:
     releases.register(router)
     services.register(router)
     system.register(router)
-    try:
-        from . import certificates, resources, sockets
-    except ImportError:  # pragma: no cover - during development only
-        return
     resources.register(router)
     certificates.register(router)
     sockets.register(router)

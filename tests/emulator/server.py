@@ -45,8 +45,14 @@ class Options:
 class Reply:
     """What a route handler returns; the server turns it into a response."""
 
-    def __init__(self, status: int = 200, body: bytes = b"", content_type: Optional[str] = None,
-                 headers: Optional[Dict[str, str]] = None, is_json: bool = False) -> None:
+    def __init__(
+        self,
+        status: int = 200,
+        body: bytes = b"",
+        content_type: Optional[str] = None,
+        headers: Optional[Dict[str, str]] = None,
+        is_json: bool = False,
+    ) -> None:
         self.status = status
         self.body = body
         self.content_type = content_type
@@ -83,8 +89,18 @@ def stream_reply(data: bytes) -> Reply:
 class Ctx:
     """Everything a route handler needs about one request."""
 
-    def __init__(self, emu: Emulator, request: web.BaseRequest, rack: Rack, params: Dict[str, str],
-                 query: Dict[str, str], form: Dict[str, str], body: bytes, role: str, user: str) -> None:
+    def __init__(
+        self,
+        emu: Emulator,
+        request: web.BaseRequest,
+        rack: Rack,
+        params: Dict[str, str],
+        query: Dict[str, str],
+        form: Dict[str, str],
+        body: bytes,
+        role: str,
+        user: str,
+    ) -> None:
         self.emu = emu
         self.request = request
         self.rack = rack
@@ -162,9 +178,18 @@ class Emulator:
     def describe_options(self) -> Dict[str, Any]:
         """The options without secrets (for the state dump)."""
         opts = self.options
-        return {"host": opts.host, "port": opts.port, "tls": opts.tls, "console": opts.console,
-                "racks": sorted(self.racks), "api_key_roles": sorted(opts.api_keys.values()), "legacy": opts.legacy,
-                "delay_scale": opts.delay_scale, "provider": opts.provider, "password_set": bool(opts.password)}
+        return {
+            "host": opts.host,
+            "port": opts.port,
+            "tls": opts.tls,
+            "console": opts.console,
+            "racks": sorted(self.racks),
+            "api_key_roles": sorted(opts.api_keys.values()),
+            "legacy": opts.legacy,
+            "delay_scale": opts.delay_scale,
+            "provider": opts.provider,
+            "password_set": bool(opts.password),
+        }
 
     def default_rack(self) -> Rack:
         return next(iter(self.racks.values()))
@@ -198,8 +223,9 @@ class Emulator:
         return delay * self.options.delay_scale
 
     # -- errors ----------------------------------------------------------------------------
-    def error_response(self, request: web.BaseRequest, status: int, message: str,
-                       extra: Optional[Dict[str, str]] = None) -> web.Response:
+    def error_response(
+        self, request: web.BaseRequest, status: int, message: str, extra: Optional[Dict[str, str]] = None
+    ) -> web.Response:
         if self.options.legacy and status not in (401, 403) and status >= 400:
             status = 500
         headers = dict(extra or {})
@@ -295,8 +321,9 @@ class Emulator:
             raise
         except Exception as exc:
             print(f"emulator: internal error on {request.method} {path}: {type(exc).__name__}: {exc}", file=sys.stderr)
-            response = web.Response(status=500, body=b"internal emulator error\n",
-                                    headers={"Content-Type": "text/plain; charset=utf-8"})
+            response = web.Response(
+                status=500, body=b"internal emulator error\n", headers={"Content-Type": "text/plain; charset=utf-8"}
+            )
         if entry["status"] is None:
             entry["status"] = response.status
         entry["duration"] = round(time.monotonic() - started, 6)
@@ -313,8 +340,9 @@ class Emulator:
             return None, f"rack not found: {name}"
         return rack, None
 
-    async def _handle(self, request: web.BaseRequest, path: str, query: Dict[str, str],
-                      entry: Dict[str, Any]) -> web.StreamResponse:
+    async def _handle(
+        self, request: web.BaseRequest, path: str, query: Dict[str, str], entry: Dict[str, Any]
+    ) -> web.StreamResponse:
         method = request.method
         upgrade = request.headers.get("Upgrade")
         fault = self.take_fault(method, path, request.headers.get("Rack", ""))
@@ -336,8 +364,9 @@ class Emulator:
         if self.options.console and path in ("/racks", "/machines", "/auth") and upgrade != "websocket":
             return await self._console_level(request, path, entry)
         if path == "/check" and method == "GET":
-            return web.Response(body=b"ok", headers={"Content-Type": "text/plain; charset=utf-8",
-                                                     "Request-Id": request_id()})
+            return web.Response(
+                body=b"ok", headers={"Content-Type": "text/plain; charset=utf-8", "Request-Id": request_id()}
+            )
         route, params, status = self.router.match(method, path, upgrade)
         if route is None:
             return web.Response(status=status)
@@ -350,7 +379,9 @@ class Emulator:
         ctype = request.headers.get("Content-Type", "")
         if method in ("POST", "PUT", "PATCH") and ctype.split(";", 1)[0].strip() == "application/x-www-form-urlencoded":
             body_pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-            form = _first_values(body_pairs + list(parse_qsl(request.raw_path.partition("?")[2], keep_blank_values=True)))
+            form = _first_values(
+                body_pairs + list(parse_qsl(request.raw_path.partition("?")[2], keep_blank_values=True))
+            )
             entry["form"] = _first_values(body_pairs)
 
         if route.socket:
@@ -405,27 +436,46 @@ class Emulator:
         if request.method != "GET":
             return web.Response(status=405)
         if path == "/auth":
-            return web.Response(body=go_json({"id": f"user-{user or 'convox'}"}),
-                                headers={"Content-Type": "application/json", **rid})
+            return web.Response(
+                body=go_json({"id": f"user-{user or 'convox'}"}), headers={"Content-Type": "application/json", **rid}
+            )
         if path == "/machines":
             return web.Response(body=go_json([]), headers={"Content-Type": "application/json", **rid})
         racks = []
-        for name, rack in sorted(self.racks.items()):
+        for name in sorted(self.racks):
             org, _, short = name.rpartition("/")
-            racks.append({"Name": short or name, "Organization": {"Name": org}, "Provider": self.options.provider,
-                          "Status": "running", "Parameters": {}, "State": "", "Version": self.version,
-                          "Deletable": False, "Role": role})
+            racks.append(
+                {
+                    "Name": short or name,
+                    "Organization": {"Name": org},
+                    "Provider": self.options.provider,
+                    "Status": "running",
+                    "Parameters": {},
+                    "State": "",
+                    "Version": self.version,
+                    "Deletable": False,
+                    "Role": role,
+                }
+            )
         return web.Response(body=go_json(racks), headers={"Content-Type": "application/json", **rid})
 
-    async def _socket(self, request: web.BaseRequest, route: Route, params: Dict[str, str],
-                      form: Dict[str, str], entry: Dict[str, Any]) -> web.StreamResponse:
+    async def _socket(
+        self,
+        request: web.BaseRequest,
+        route: Route,
+        params: Dict[str, str],
+        form: Dict[str, str],
+        entry: Dict[str, Any],
+    ) -> web.StreamResponse:
         origin = request.headers.get("Origin")
         if origin is not None:
             host = origin.split("://", 1)[-1].rstrip("/")
             if host.lower() != (request.headers.get("Host") or "").lower():
-                return web.Response(status=403, body=b"Forbidden\n",
-                                    headers={"Content-Type": "text/plain; charset=utf-8",
-                                             "X-Content-Type-Options": "nosniff"})
+                return web.Response(
+                    status=403,
+                    body=b"Forbidden\n",
+                    headers={"Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"},
+                )
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
         await ws.prepare(request)
         entry["status"] = 101
@@ -464,7 +514,7 @@ class Socket:
         self.stdin_event = asyncio.Event()
         self.stdin_eof = False
         self.gone = asyncio.Event()
-        self._reader: Optional["asyncio.Task[None]"] = None
+        self._reader: Optional[asyncio.Task[None]] = None
 
     @property
     def closed(self) -> bool:
@@ -533,8 +583,9 @@ class Socket:
             await self.ws.close()
 
 
-async def serve(emu: Emulator, ready: Optional[Callable[[str], None]] = None,
-                stop: Optional[asyncio.Event] = None) -> None:
+async def serve(
+    emu: Emulator, ready: Optional[Callable[[str], None]] = None, stop: Optional[asyncio.Event] = None
+) -> None:
     """Run the server until `stop` is set (forever when None)."""
     emu.loop = asyncio.get_running_loop()
     ssl_context = None
@@ -547,7 +598,8 @@ async def serve(emu: Emulator, ready: Optional[Callable[[str], None]] = None,
     await runner.setup()
     site = web.TCPSite(runner, emu.options.host, emu.options.port, ssl_context=ssl_context, reuse_address=True)
     await site.start()
-    sockets = site._server.sockets
+    listener: Any = getattr(site, "_server")  # noqa: B009 - aiohttp keeps the asyncio server private
+    sockets = listener.sockets
     port = sockets[0].getsockname()[1]
     scheme = "https" if emu.options.tls else "http"
     url = f"{scheme}://{emu.options.host}:{port}"

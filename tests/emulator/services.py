@@ -101,8 +101,11 @@ def list_processes(ctx: Ctx) -> Reply:
         return json_reply([])
     service = ctx.query.get("service") or None
     release = ctx.query.get("release") or None
-    procs = [p for p in app.processes.values()
-             if (service is None or p.name == service) and (release is None or p.release.upper() == release.upper())]
+    procs = [
+        p
+        for p in app.processes.values()
+        if (service is None or p.name == service) and (release is None or p.release.upper() == release.upper())
+    ]
     return json_reply([p.to_json() for p in _sorted_processes(procs)])
 
 
@@ -183,11 +186,19 @@ def run_process(ctx: Ctx) -> Reply:
     env = parse_env(release.env)
     env.update(env_header)
     command = headers.get("Command") or spec.command
-    proc = Process(id=f"{service}-{random_lower(5)}", app=app.name, name=service, release=release.id,
-                   command=command, status="pending", kind="run", env=env,
-                   image=headers.get("Image") or f"{ctx.rack.name.replace('/', '-')}/{app.name}:{service}.{release.build}",
-                   gpu=parse_int(headers["Gpu"]) if headers.get("Gpu") else spec.gpu,
-                   instance=sorted(ctx.rack.instances)[0] if ctx.rack.instances else "")
+    proc = Process(
+        id=f"{service}-{random_lower(5)}",
+        app=app.name,
+        name=service,
+        release=release.id,
+        command=command,
+        status="pending",
+        kind="run",
+        env=env,
+        image=headers.get("Image") or f"{ctx.rack.name.replace('/', '-')}/{app.name}:{service}.{release.build}",
+        gpu=parse_int(headers["Gpu"]) if headers.get("Gpu") else spec.gpu,
+        instance=sorted(ctx.rack.instances)[0] if ctx.rack.instances else "",
+    )
     app.processes[proc.id] = proc
     task = asyncio.ensure_future(_run_process(ctx.emu, app, proc))
     RUNS[proc.id] = task

@@ -30,15 +30,26 @@ def split_command(command: str) -> List[str]:
 
 
 _PRINTF_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)", re.DOTALL)
-_SIMPLE = {"n": b"\n", "t": b"\t", "r": b"\r", "\\": b"\\", "a": b"\a", "b": b"\b", "f": b"\f", "v": b"\v",
-           "e": b"\x1b", '"': b'"', "'": b"'"}
+_SIMPLE = {
+    "n": b"\n",
+    "t": b"\t",
+    "r": b"\r",
+    "\\": b"\\",
+    "a": b"\a",
+    "b": b"\b",
+    "f": b"\f",
+    "v": b"\v",
+    "e": b"\x1b",
+    '"': b'"',
+    "'": b"'",
+}
 
 
 def _unescape(text: str) -> bytes:
     out = bytearray()
     pos = 0
     for match in _PRINTF_ESCAPE.finditer(text):
-        out += text[pos:match.start()].encode("utf-8", "surrogateescape")
+        out += text[pos : match.start()].encode("utf-8", "surrogateescape")
         code = match.group(1)
         if code[0] == "x":
             out.append(int(code[1:], 16))
@@ -123,8 +134,9 @@ def _sequence(script: str) -> List[Tuple[str, List[str]]]:
 
 
 class Interpreter:
-    def __init__(self, env: Dict[str, str], write: Write, read_stdin: Optional[ReadStdin] = None,
-                 hostname: str = "emulator") -> None:
+    def __init__(
+        self, env: Dict[str, str], write: Write, read_stdin: Optional[ReadStdin] = None, hostname: str = "emulator"
+    ) -> None:
         self.env = env
         self.write = write
         self.read_stdin = read_stdin

@@ -10,11 +10,11 @@ from datetime import timedelta
 from typing import Callable, List, Optional
 
 from . import core
+from .router import Router
 from .server import Ctx, Socket
 from .services import find_process
 from .shell import Interpreter
-from .state import App, LogBook, LogLine
-from .router import Router
+from .state import LogBook, LogLine
 from .wire import EXIT_MARKER, ApiError, go_time, parse_bool, parse_duration, parse_env, parse_int, utcnow
 
 FOLLOW_POLL = 0.5
@@ -40,6 +40,7 @@ async def _marker(sock: Socket, code: int) -> None:
 
 # -- exec -------------------------------------------------------------------------------------
 
+
 async def exec_process(ctx: Ctx, sock: Socket) -> None:
     if not ctx.has_role("w"):
         raise ApiError(403, "process exec requires write access")
@@ -62,7 +63,7 @@ async def exec_process(ctx: Ctx, sock: Socket) -> None:
         raise ApiError(500, f'pods "{pid}" not found')
     if proc.status != "running":
         await _marker(sock, 0)
-        raise ApiError(500, f"unable to upgrade connection: container not found (\"{proc.name}\")")
+        raise ApiError(500, f'unable to upgrade connection: container not found ("{proc.name}")')
     env = dict(proc.env) if proc.env else {}
     if not env and proc.release in app.releases:
         env = parse_env(app.releases[proc.release].env)
@@ -94,6 +95,7 @@ async def exec_process(ctx: Ctx, sock: Socket) -> None:
 
 # -- log streams --------------------------------------------------------------------------------
 
+
 def _since(ctx: Ctx) -> Optional[float]:
     raw = ctx.header("Since")
     if raw is None or raw == "":
@@ -104,8 +106,16 @@ def _since(ctx: Ctx) -> Optional[float]:
         raise ApiError(500, str(exc)) from None
 
 
-async def _stream(sock: Socket, book: LogBook, select: Callable[[LogLine], bool], fmt: Callable[[LogLine], str],
-                  follow: bool, since: Optional[float], alive: Callable[[], bool], tail: Optional[int] = None) -> None:
+async def _stream(
+    sock: Socket,
+    book: LogBook,
+    select: Callable[[LogLine], bool],
+    fmt: Callable[[LogLine], str],
+    follow: bool,
+    since: Optional[float],
+    alive: Callable[[], bool],
+    tail: Optional[int] = None,
+) -> None:
     cutoff = utcnow() - timedelta(seconds=since) if since is not None else None
     lines = [ln for ln in book.lines if select(ln) and (cutoff is None or ln.time >= cutoff)]
     if tail is not None and tail >= 0:

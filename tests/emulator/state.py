@@ -244,7 +244,9 @@ class SystemResource:
 
 def default_instances() -> List[Instance]:
     return [
-        Instance(id=f"ip-10-0-{n}-{10 + n}.ec2.internal", private_ip=f"10.0.{n}.{10 + n}", public_ip=f"203.0.113.{10 + n}")
+        Instance(
+            id=f"ip-10-0-{n}-{10 + n}.ec2.internal", private_ip=f"10.0.{n}.{10 + n}", public_ip=f"203.0.113.{10 + n}"
+        )
         for n in range(1, 4)
     ]
 

@@ -21,18 +21,20 @@ def auth(ctx: Ctx) -> Reply:
 
 def get_system(ctx: Ctx) -> Reply:
     rack = ctx.rack
-    return json_reply({
-        "count": 0,
-        "domain": rack.router,
-        "name": rack.name,
-        "provider": ctx.emu.options.provider,
-        "rack-domain": f"api.{rack.domain}",
-        "region": "",
-        "router-internal": f"router-internal.{rack.domain}",
-        "status": "running",
-        "type": "",
-        "version": ctx.emu.version,
-    })
+    return json_reply(
+        {
+            "count": 0,
+            "domain": rack.router,
+            "name": rack.name,
+            "provider": ctx.emu.options.provider,
+            "rack-domain": f"api.{rack.domain}",
+            "region": "",
+            "router-internal": f"router-internal.{rack.domain}",
+            "status": "running",
+            "type": "",
+            "version": ctx.emu.version,
+        }
+    )
 
 
 def update_system(ctx: Ctx) -> Reply:
@@ -54,10 +56,17 @@ def capacity(ctx: Ctx) -> Reply:
                 cpu += settings["cpu"] * settings["count"]
                 memory += settings["memory"] * settings["count"]
     nodes = len(ctx.rack.instances)
-    return json_reply({
-        "cluster-cpu": 2000 * nodes, "cluster-gpu": 0, "cluster-memory": 8192 * nodes,
-        "process-count": len(procs), "process-cpu": cpu, "process-gpu": 0, "process-memory": memory,
-    })
+    return json_reply(
+        {
+            "cluster-cpu": 2000 * nodes,
+            "cluster-gpu": 0,
+            "cluster-memory": 8192 * nodes,
+            "process-count": len(procs),
+            "process-cpu": cpu,
+            "process-gpu": 0,
+            "process-memory": memory,
+        }
+    )
 
 
 def system_processes(ctx: Ctx) -> Reply:
@@ -66,12 +75,25 @@ def system_processes(ctx: Ctx) -> Reply:
     started = utcnow().replace(microsecond=0)
     result: List[Dict[str, Any]] = []
     for name in ("api", "atom", "router"):
-        result.append({
-            "app": "system", "command": "", "cpu": 0, "gpu": 0, "host": "10.1.0.2", "id": f"{name}-7d9f8c6b5-a1b2c",
-            "image": f"convox/convox:{ctx.emu.version}", "instance": sorted(ctx.rack.instances)[0] if ctx.rack.instances else "",
-            "memory": 0, "name": name, "ports": None, "release": ctx.emu.version, "service": name,
-            "started": go_time(started, True), "status": "running",
-        })
+        result.append(
+            {
+                "app": "system",
+                "command": "",
+                "cpu": 0,
+                "gpu": 0,
+                "host": "10.1.0.2",
+                "id": f"{name}-7d9f8c6b5-a1b2c",
+                "image": f"convox/convox:{ctx.emu.version}",
+                "instance": sorted(ctx.rack.instances)[0] if ctx.rack.instances else "",
+                "memory": 0,
+                "name": name,
+                "ports": None,
+                "release": ctx.emu.version,
+                "service": name,
+                "started": go_time(started, True),
+                "status": "running",
+            }
+        )
     del rack_ns
     return json_reply(result)
 
@@ -88,8 +110,17 @@ def system_metrics(ctx: Ctx) -> Reply:
         parse_int(ctx.query["period"])
     names = [m for m in (ctx.query.get("metrics") or "cluster-cpu-utilization,cluster-mem-utilization").split(",") if m]
     now = utcnow().replace(microsecond=0)
-    return json_reply([{"name": n, "values": [{"avg": 12.5, "count": 1, "max": 12.5, "min": 12.5, "sum": 12.5,
-                                               "time": go_time(now, True)}]} for n in names])
+    return json_reply(
+        [
+            {
+                "name": n,
+                "values": [
+                    {"avg": 12.5, "count": 1, "max": 12.5, "min": 12.5, "sum": 12.5, "time": go_time(now, True)}
+                ],
+            }
+            for n in names
+        ]
+    )
 
 
 def jwt_token(ctx: Ctx) -> Reply:
@@ -131,9 +162,20 @@ def karpenter_cleanup(ctx: Ctx) -> Reply:
 
 def instance_json(inst: Instance, processes: int) -> Dict[str, Any]:
     return {
-        "agent": inst.agent, "cpu": 0.25, "cpu-capacity": 2, "cpu-allocatable": 1.93, "gpu-capacity": 0,
-        "gpu-allocatable": 0, "id": inst.id, "memory": 1024, "memory-capacity": 7800, "memory-allocatable": 7200,
-        "private-ip": inst.private_ip, "processes": processes, "public-ip": inst.public_ip, "status": inst.status,
+        "agent": inst.agent,
+        "cpu": 0.25,
+        "cpu-capacity": 2,
+        "cpu-allocatable": 1.93,
+        "gpu-capacity": 0,
+        "gpu-allocatable": 0,
+        "id": inst.id,
+        "memory": 1024,
+        "memory-capacity": 7800,
+        "memory-allocatable": 7200,
+        "private-ip": inst.private_ip,
+        "processes": processes,
+        "public-ip": inst.public_ip,
+        "status": inst.status,
         "started": go_time(inst.started, True),
     }
 
@@ -157,8 +199,9 @@ def terminate_instance(ctx: Ctx) -> Reply:
     def replace() -> None:
         if rack.instances.get(inst.id) is inst:
             del rack.instances[inst.id]
-            new = Instance(id=f"ip-10-0-9-{number}.ec2.internal", private_ip=f"10.0.9.{number}",
-                           public_ip=f"203.0.113.{number}")
+            new = Instance(
+                id=f"ip-10-0-9-{number}.ec2.internal", private_ip=f"10.0.9.{number}", public_ip=f"203.0.113.{number}"
+            )
             rack.instances[new.id] = new
 
     ctx.emu.later(core.INSTANCE_TERMINATE, replace)
@@ -172,8 +215,9 @@ def keyroll(ctx: Ctx) -> Reply:
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
     key = ed25519.Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+    ).decode()
     return json_reply({"name": f"{ctx.rack.name.replace('/', '-')}-keypair-{secrets.token_hex(3)}", "private-key": pem})
 
 
@@ -214,13 +258,20 @@ def _check_solvers(value: Any) -> Dict[str, Any]:
         sid = solver.get("id", 0)
         zones = solver.get("dns-zones") or []
         route53 = solver.get("route53")
-        if not isinstance(sid, int) or isinstance(sid, bool) or not isinstance(zones, list) \
-                or not all(isinstance(z, str) for z in zones) or not (route53 is None or isinstance(route53, dict)):
+        if (
+            not isinstance(sid, int)
+            or isinstance(sid, bool)
+            or not isinstance(zones, list)
+            or not all(isinstance(z, str) for z in zones)
+            or not (route53 is None or isinstance(route53, dict))
+        ):
             raise ApiError(500, "json: cannot unmarshal value into Go struct field LetsEncryptConfig.solvers")
         item: Dict[str, Any] = {"id": sid, "dns-zones": zones, "route53": None}
         if isinstance(route53, dict):
-            item["route53"] = {k: (route53.get(k) if isinstance(route53.get(k), str) else None)
-                               for k in ("hosted-zone-id", "region", "role")}
+            item["route53"] = {
+                k: (route53.get(k) if isinstance(route53.get(k), str) else None)
+                for k in ("hosted-zone-id", "region", "role")
+            }
         clean.append(item)
     return {"role": role, "solvers": clean}
 
@@ -236,8 +287,14 @@ def put_letsencrypt(ctx: Ctx) -> Reply:
 
 def events(ctx: Ctx) -> Reply:
     data = parse_map(ctx.form.get("data", "")) if ctx.form.get("data") else {}
-    ctx.rack.events.append({"action": ctx.value("action") or "", "data": data, "status": ctx.form.get("status", ""),
-                            "error": ctx.form.get("error", "")})
+    ctx.rack.events.append(
+        {
+            "action": ctx.value("action") or "",
+            "data": data,
+            "status": ctx.form.get("status", ""),
+            "error": ctx.form.get("error", ""),
+        }
+    )
     return ok()
 
 

@@ -34,11 +34,20 @@ class EmulatorError(RuntimeError):
 class EmulatorHandle:
     """A running emulator: its URL, credentials and the control API."""
 
-    def __init__(self, url: str, password: str, *, process: Optional[subprocess.Popen] = None,
-                 thread: Optional[threading.Thread] = None, stopper: Any = None,
-                 console: bool = False, racks: Optional[List[str]] = None,
-                 api_keys: Optional[Dict[str, str]] = None, stderr_path: Optional[str] = None,
-                 emulator: Any = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        password: str,
+        *,
+        process: Optional[subprocess.Popen[bytes]] = None,
+        thread: Optional[threading.Thread] = None,
+        stopper: Any = None,
+        console: bool = False,
+        racks: Optional[List[str]] = None,
+        api_keys: Optional[Dict[str, str]] = None,
+        stderr_path: Optional[str] = None,
+        emulator: Any = None,
+    ) -> None:
         self.url = url
         self.password = password
         self.process = process
@@ -74,16 +83,23 @@ class EmulatorHandle:
     # -- control API ------------------------------------------------------------------------
     def control(self, method: str, name: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(f"{self.url}/_emulator/{name}", data=data, method=method,
-                                         headers={"Content-Type": "application/json"} if data else {})
+        request = urllib.request.Request(
+            f"{self.url}/_emulator/{name}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"} if data else {},
+        )
         try:
             with urllib.request.urlopen(request, timeout=30, context=self._ssl) as response:
                 return json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as exc:
-            raise EmulatorError(f"control API {method} {name}: {exc.code} {exc.read().decode(errors='replace')}") from None
+            raise EmulatorError(
+                f"control API {method} {name}: {exc.code} {exc.read().decode(errors='replace')}"
+            ) from None
 
     def requests(self) -> List[Dict[str, Any]]:
-        return self.control("GET", "requests")
+        entries: List[Dict[str, Any]] = self.control("GET", "requests")
+        return entries
 
     def clear_requests(self) -> None:
         self.control("DELETE", "requests")
@@ -92,18 +108,21 @@ class EmulatorHandle:
         self.control("POST", "reset")
 
     def state(self) -> Dict[str, Any]:
-        return self.control("GET", "state")
+        state: Dict[str, Any] = self.control("GET", "state")
+        return state
 
     def rack_state(self, rack: Optional[str] = None) -> Dict[str, Any]:
-        racks = self.state()["racks"]
+        racks: Dict[str, Dict[str, Any]] = self.state()["racks"]
         return racks[rack] if rack else next(iter(racks.values()))
 
     def fault(self, method: str = "*", path: str = "*", **fields: Any) -> List[Dict[str, Any]]:
         """Add one fault: status=, body=, headers=, delay=, action="drop"|"malformed", times=, rack=."""
-        return self.control("POST", "faults", dict(fields, method=method, path=path))
+        stored: List[Dict[str, Any]] = self.control("POST", "faults", dict(fields, method=method, path=path))
+        return stored
 
     def faults(self, items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-        return self.control("POST", "faults", items)
+        stored: List[Dict[str, Any]] = self.control("POST", "faults", items)
+        return stored
 
     def clear_faults(self) -> None:
         self.control("DELETE", "faults")
@@ -144,8 +163,17 @@ class EmulatorHandle:
         self.stop()
 
 
-def _cli_args(password: str, tls: bool, console: bool, racks: List[str], api_keys: Dict[str, str],
-              legacy: bool, delay_scale: Optional[float], provider: Optional[str], port: int) -> List[str]:
+def _cli_args(
+    password: str,
+    tls: bool,
+    console: bool,
+    racks: List[str],
+    api_keys: Dict[str, str],
+    legacy: bool,
+    delay_scale: Optional[float],
+    provider: Optional[str],
+    port: int,
+) -> List[str]:
     args = ["--port", str(port), "--password", password]
     if tls:
         args.append("--tls")
@@ -164,10 +192,20 @@ def _cli_args(password: str, tls: bool, console: bool, racks: List[str], api_key
     return args
 
 
-def start_emulator(*, password: str = "secret", tls: bool = False, console: bool = False,
-                   racks: Optional[List[str]] = None, api_keys: Union[Dict[str, str], List[str], None] = None,
-                   legacy: bool = False, delay_scale: Optional[float] = None, provider: Optional[str] = None,
-                   port: int = 0, in_process: bool = False, timeout: float = 30.0) -> EmulatorHandle:
+def start_emulator(
+    *,
+    password: str = "secret",
+    tls: bool = False,
+    console: bool = False,
+    racks: Optional[List[str]] = None,
+    api_keys: Union[Dict[str, str], List[str], None] = None,
+    legacy: bool = False,
+    delay_scale: Optional[float] = None,
+    provider: Optional[str] = None,
+    port: int = 0,
+    in_process: bool = False,
+    timeout: float = 30.0,
+) -> EmulatorHandle:
     """Start an emulator on a free port (by default) and wait until it listens."""
     keys: Dict[str, str] = {}
     if isinstance(api_keys, dict):
@@ -185,8 +223,13 @@ def start_emulator(*, password: str = "secret", tls: bool = False, console: bool
     env.pop("EMULATOR_PORT", None)
     handle_fd, stderr_path = tempfile.mkstemp(prefix="emulator-", suffix=".log")
     with os.fdopen(handle_fd, "wb") as stderr_file:
-        process = subprocess.Popen([sys.executable, "-m", "emulator", *args], stdout=subprocess.PIPE,
-                                   stderr=stderr_file, env=env, cwd=PACKAGE_PARENT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "emulator", *args],
+            stdout=subprocess.PIPE,
+            stderr=stderr_file,
+            env=env,
+            cwd=PACKAGE_PARENT,
+        )
     assert process.stdout is not None
     deadline = time.monotonic() + timeout
     line = b""
@@ -206,19 +249,44 @@ def start_emulator(*, password: str = "secret", tls: bool = False, console: bool
             detail = handle.read()[-2000:]
         os.unlink(stderr_path)
         raise EmulatorError(f"emulator did not start: {text!r} {detail}")
-    return EmulatorHandle(text[len(READY_PREFIX):], password, process=process, console=console, racks=rack_list,
-                          api_keys=keys, stderr_path=stderr_path)
+    return EmulatorHandle(
+        text[len(READY_PREFIX) :],
+        password,
+        process=process,
+        console=console,
+        racks=rack_list,
+        api_keys=keys,
+        stderr_path=stderr_path,
+    )
 
 
-def _start_thread(password: str, tls: bool, console: bool, racks: List[str], keys: Dict[str, str], legacy: bool,
-                  delay_scale: Optional[float], provider: Optional[str], port: int, timeout: float) -> EmulatorHandle:
+def _start_thread(
+    password: str,
+    tls: bool,
+    console: bool,
+    racks: List[str],
+    keys: Dict[str, str],
+    legacy: bool,
+    delay_scale: Optional[float],
+    provider: Optional[str],
+    port: int,
+    timeout: float,
+) -> EmulatorHandle:
     if PACKAGE_PARENT not in sys.path:
         sys.path.insert(0, PACKAGE_PARENT)
     from emulator.server import Emulator, Options, serve
 
-    options = Options(port=port, password=password, tls=tls, console=console, racks=racks, api_keys=keys,
-                      legacy=legacy, delay_scale=1.0 if delay_scale is None else float(delay_scale),
-                      provider=provider or "aws")
+    options = Options(
+        port=port,
+        password=password,
+        tls=tls,
+        console=console,
+        racks=racks,
+        api_keys=keys,
+        legacy=legacy,
+        delay_scale=1.0 if delay_scale is None else float(delay_scale),
+        provider=provider or "aws",
+    )
     emu = Emulator(options)
     started = threading.Event()
     box: Dict[str, Any] = {}
@@ -251,5 +319,6 @@ def _start_thread(password: str, tls: bool, console: bool, racks: List[str], key
         if not loop.is_closed():
             loop.call_soon_threadsafe(box["stop"].set)
 
-    return EmulatorHandle(box["url"], password, thread=thread, stopper=stopper, console=console, racks=racks,
-                          api_keys=keys, emulator=emu)
+    return EmulatorHandle(
+        box["url"], password, thread=thread, stopper=stopper, console=console, racks=racks, api_keys=keys, emulator=emu
+    )

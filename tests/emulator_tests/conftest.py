@@ -16,7 +16,7 @@ import websocket
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from emulator.testing import EmulatorHandle, start_emulator  # noqa: E402
+from emulator.testing import EmulatorHandle, start_emulator
 
 PASSWORD = "secret"
 TEST_DELAY_SCALE = 0.2
@@ -80,15 +80,23 @@ def create_app(client: httpx.Client, name: str = "myapp") -> Dict[str, Any]:
     return resp.json()  # type: ignore[no-any-return]
 
 
-def build(client: httpx.Client, app: str, manifest: str = WEB_MANIFEST, key: str = "tmp/src.tgz",
-          **form: str) -> Dict[str, Any]:
-    url = client.post(f"/apps/{app}/objects/{key}", content=tarball({"convox.yml": manifest}),
-                      headers={"Content-Type": "application/octet-stream"}).json()["Url"]
+def build(
+    client: httpx.Client, app: str, manifest: str = WEB_MANIFEST, key: str = "tmp/src.tgz", **form: str
+) -> Dict[str, Any]:
+    url = client.post(
+        f"/apps/{app}/objects/{key}",
+        content=tarball({"convox.yml": manifest}),
+        headers={"Content-Type": "application/octet-stream"},
+    ).json()["Url"]
     resp = client.post(f"/apps/{app}/builds", data={"url": url, **form})
     assert resp.status_code == 200, resp.text
     bid = resp.json()["id"]
-    return wait_for(lambda: (lambda b: b if b["status"] in ("complete", "failed") else None)(  # type: ignore[no-any-return]
-        client.get(f"/apps/{app}/builds/{bid}").json()))
+    result: Dict[str, Any] = wait_for(
+        lambda: (lambda b: b if b["status"] in ("complete", "failed") else None)(
+            client.get(f"/apps/{app}/builds/{bid}").json()
+        )
+    )
+    return result
 
 
 def deploy(client: httpx.Client, app: str = "myapp", manifest: str = WEB_MANIFEST) -> Dict[str, Any]:
@@ -107,15 +115,22 @@ def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def ws_frames(emu: EmulatorHandle, path: str, headers: Optional[Dict[str, str]] = None,
-              auth: Optional[Tuple[str, str]] = ("convox", PASSWORD), send: Optional[List[Tuple[int, bytes]]] = None,
-              timeout: float = 5.0, stop_after: Optional[int] = None) -> List[Tuple[int, bytes]]:
+def ws_frames(
+    emu: EmulatorHandle,
+    path: str,
+    headers: Optional[Dict[str, str]] = None,
+    auth: Optional[Tuple[str, str]] = ("convox", PASSWORD),
+    send: Optional[List[Tuple[int, bytes]]] = None,
+    timeout: float = 5.0,
+    stop_after: Optional[int] = None,
+) -> List[Tuple[int, bytes]]:
     """Open a websocket, optionally send frames, read until the empty binary end frame."""
     header = [f"{k}: {v}" for k, v in (headers or {}).items()]
     if auth is not None:
         header.append(f"Authorization: {basic(*auth)}")
-    conn = websocket.create_connection(emu.ws_url + path, header=header, skip_utf8_validation=True, timeout=timeout,
-                                       sslopt={"cert_reqs": 0})
+    conn = websocket.create_connection(
+        emu.ws_url + path, header=header, skip_utf8_validation=True, timeout=timeout, sslopt={"cert_reqs": 0}
+    )
     frames: List[Tuple[int, bytes]] = []
     try:
         for opcode, payload in send or []:

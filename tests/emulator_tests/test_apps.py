@@ -89,9 +89,15 @@ def test_manifest_service(client: httpx.Client) -> None:
     create_app(client)
     none = client.get("/apps/myapp/manifest/services/web")
     assert (none.status_code, none.text) == (500, "no release for app: myapp\n")
-    deploy(client, manifest="services:\n  web:\n    environment:\n      - FOO\n      - BAR=1\n    scale:\n      count: 1-3\n")
+    deploy(
+        client,
+        manifest="services:\n  web:\n    environment:\n      - FOO\n      - BAR=1\n    scale:\n      count: 1-3\n",
+    )
     assert client.get("/apps/myapp/manifest/services/web").json() == {
-        "name": "web", "environment": ["FOO", "BAR=1"], "scale": {"min": 1, "max": 3}}
+        "name": "web",
+        "environment": ["FOO", "BAR=1"],
+        "scale": {"min": 1, "max": 3},
+    }
     assert client.get("/apps/myapp/manifest/services/nope").text == "no such service: nope\n"
 
 

@@ -42,9 +42,11 @@ def test_read_token_may_stream_logs_but_not_exec(emu, client: httpx.Client) -> N
     assert logs[-1] == (2, b"") and not any(d.startswith(b"ERROR") for _, d in logs)
     denied = ws_frames(emu, "/apps/myapp/processes/web/exec", {"Command": "true"}, auth=("jwt", token))
     assert denied == [(1, b"ERROR: process exec requires write access\n"), (2, b"")]
-    for path, message in (("/instances/x/shell", b"instance shell requires write access"),
-                          ("/apps/myapp/resources/db/console", b"resource console requires write access"),
-                          ("/proxy/example.com/80", b"proxy requires write access")):
+    for path, message in (
+        ("/instances/x/shell", b"instance shell requires write access"),
+        ("/apps/myapp/resources/db/console", b"resource console requires write access"),
+        ("/proxy/example.com/80", b"proxy requires write access"),
+    ):
         assert ws_frames(emu, path, auth=("jwt", token))[0] == (1, b"ERROR: " + message + b"\n")
 
 
@@ -53,4 +55,7 @@ def test_empty_password_disables_auth() -> None:
 
     with start_emulator(password="", in_process=True) as open_rack:
         assert httpx.get(open_rack.url + "/apps").status_code == 200
-        assert httpx.post(open_rack.url + "/system/jwt/token", data={"role": "admin", "durationInHour": "1"}).status_code == 200
+        assert (
+            httpx.post(open_rack.url + "/system/jwt/token", data={"role": "admin", "durationInHour": "1"}).status_code
+            == 200
+        )

@@ -23,8 +23,11 @@ def test_build_runs_then_completes_with_a_release(client: httpx.Client) -> None:
     assert "repository" not in started
     pods = client.get("/apps/myapp/processes").json()
     assert [(p["id"], p["name"]) for p in pods] == [(started["process"], "build")]
-    done = wait_for(lambda: (lambda b: b if b["status"] == "complete" else None)(
-        client.get(f"/apps/myapp/builds/{started['id']}").json()))
+    done = wait_for(
+        lambda: (lambda b: b if b["status"] == "complete" else None)(
+            client.get(f"/apps/myapp/builds/{started['id']}").json()
+        )
+    )
     assert done["manifest"] == WEB_MANIFEST
     assert done["logs"] == f"object://myapp/build/{started['id']}/logs"
     assert done["ended"] != "0001-01-01T00:00:00Z"
@@ -49,8 +52,11 @@ def test_build_failures(client: httpx.Client) -> None:
     bad_yaml = build(client, "myapp", "services: [unclosed\n")
     assert bad_yaml["status"] == "failed"
     missing = client.post("/apps/myapp/builds", data={"url": "object://myapp/tmp/none.tgz"}).json()
-    result = wait_for(lambda: (lambda b: b if b["status"] != "running" else None)(
-        client.get(f"/apps/myapp/builds/{missing['id']}").json()))
+    result = wait_for(
+        lambda: (lambda b: b if b["status"] != "running" else None)(
+            client.get(f"/apps/myapp/builds/{missing['id']}").json()
+        )
+    )
     assert result["status"] == "failed"
     assert client.post("/apps/nope/builds", data={"url": "x"}).status_code == 404
 
@@ -60,9 +66,12 @@ def test_manifest_option_and_missing_manifest(client: httpx.Client) -> None:
     url = client.post("/apps/myapp/objects/tmp/b.tgz", content=tarball({"other.yml": WEB_MANIFEST})).json()["Url"]
     first = client.post("/apps/myapp/builds", data={"url": url}).json()
     second = client.post("/apps/myapp/builds", data={"url": url, "manifest": "other.yml"}).json()
-    statuses = wait_for(lambda: (lambda a, b: (a, b) if "running" not in (a, b) else None)(
-        client.get(f"/apps/myapp/builds/{first['id']}").json()["status"],
-        client.get(f"/apps/myapp/builds/{second['id']}").json()["status"]))
+    statuses = wait_for(
+        lambda: (lambda a, b: (a, b) if "running" not in (a, b) else None)(
+            client.get(f"/apps/myapp/builds/{first['id']}").json()["status"],
+            client.get(f"/apps/myapp/builds/{second['id']}").json()["status"],
+        )
+    )
     assert statuses == ("failed", "complete")
 
 
@@ -80,9 +89,15 @@ def test_update_fields(client: httpx.Client) -> None:
     external = client.post("/apps/myapp/builds", data={"external": "true"}).json()
     assert external["status"] == "created"
     assert external["repository"].startswith("https://")
-    updated = client.put(f"/apps/myapp/builds/{external['id']}", data={
-        "manifest": WEB_MANIFEST, "status": "complete", "started": "20240131.235959.000000000",
-        "entrypoint": "/bin/entry"}).json()
+    updated = client.put(
+        f"/apps/myapp/builds/{external['id']}",
+        data={
+            "manifest": WEB_MANIFEST,
+            "status": "complete",
+            "started": "20240131.235959.000000000",
+            "entrypoint": "/bin/entry",
+        },
+    ).json()
     assert updated["manifest"] == WEB_MANIFEST
     assert updated["status"] == "complete"
     assert updated["started"] == "2024-01-31T23:59:59Z"
@@ -111,8 +126,9 @@ def test_export_and_import(client: httpx.Client) -> None:
     assert names == ["build.json", f"web.{original['id']}.tar"]
     assert meta["id"] == original["id"]
     create_app(client, "other")
-    imported = client.post("/apps/other/builds/import", content=resp.content,
-                           headers={"Content-Type": "application/octet-stream"}).json()
+    imported = client.post(
+        "/apps/other/builds/import", content=resp.content, headers={"Content-Type": "application/octet-stream"}
+    ).json()
     assert imported["status"] == "complete"
     assert imported["description"] == "exported"
     assert imported["manifest"] == WEB_MANIFEST

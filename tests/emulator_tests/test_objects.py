@@ -11,8 +11,11 @@ from .conftest import create_app
 
 def test_store_fetch_list_delete(client: httpx.Client) -> None:
     create_app(client)
-    stored = client.post("/apps/myapp/objects/dir/file.bin", content=b"\x00\x01binary",
-                         headers={"Content-Type": "application/octet-stream"})
+    stored = client.post(
+        "/apps/myapp/objects/dir/file.bin",
+        content=b"\x00\x01binary",
+        headers={"Content-Type": "application/octet-stream"},
+    )
     assert stored.json() == {"Url": "object://myapp/dir/file.bin"}
     fetched = client.get("/apps/myapp/objects/dir/file.bin")
     assert fetched.content == b"\x00\x01binary"

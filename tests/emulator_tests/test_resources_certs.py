@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from typing import Tuple
 
 import httpx
 from cryptography import x509
@@ -13,8 +14,10 @@ from cryptography.x509.oid import NameOID
 
 from .conftest import create_app, deploy, wait_for
 
-RES_MANIFEST = ("resources:\n  db:\n    type: postgres\n    options:\n      storage: 20\n  cache:\n    type: redis\n"
-                "services:\n  web:\n    port: 3000\n    resources:\n      - db\n")
+RES_MANIFEST = (
+    "resources:\n  db:\n    type: postgres\n    options:\n      storage: 20\n  cache:\n    type: redis\n"
+    "services:\n  web:\n    port: 3000\n    resources:\n      - db\n"
+)
 
 
 def test_app_resources_from_manifest(client: httpx.Client) -> None:
@@ -23,8 +26,10 @@ def test_app_resources_from_manifest(client: httpx.Client) -> None:
     assert (none.status_code, none.text) == (500, "no release for app: myapp\n")
     deploy(client, manifest=RES_MANIFEST)
     listed = client.get("/apps/myapp/resources").json()
-    assert [(r["name"], r["type"], r["status"]) for r in listed] == [("cache", "redis", "running"),
-                                                                     ("db", "postgres", "running")]
+    assert [(r["name"], r["type"], r["status"]) for r in listed] == [
+        ("cache", "redis", "running"),
+        ("db", "postgres", "running"),
+    ]
     db = client.get("/apps/myapp/resources/db").json()
     assert db["url"].startswith("postgres://") and db["parameters"] == {"storage": "20"}
     assert client.get("/apps/myapp/resources/nope").text == "no such resource: nope\n"
@@ -55,35 +60,56 @@ def test_system_resources_are_webhooks(client: httpx.Client) -> None:
     assert local.status_code == 400 and local.text.startswith("url: ")
     meta = client.post("/resources", data={"kind": "webhook", "parameters": "Url=http://169.254.169.254/"})
     assert meta.status_code == 400
-    made = client.post("/resources", data={"kind": "webhook", "name": "hook",
-                                           "parameters": "Url=https://example.com/hook"}).json()
-    assert made == {"name": "hook", "parameters": {"Url": "https://example.com/hook"}, "status": "running",
-                    "type": "webhook", "url": "https://example.com/hook"}
+    made = client.post(
+        "/resources", data={"kind": "webhook", "name": "hook", "parameters": "Url=https://example.com/hook"}
+    ).json()
+    assert made == {
+        "name": "hook",
+        "parameters": {"Url": "https://example.com/hook"},
+        "status": "running",
+        "type": "webhook",
+        "url": "https://example.com/hook",
+    }
     dup = client.post("/resources", data={"kind": "webhook", "name": "hook", "parameters": "Url=https://e.com"})
     assert (dup.status_code, dup.text) == (409, "webhook already exists: hook\n")
     auto = client.post("/resources", data={"kind": "webhook", "parameters": "Url=https://e.com"}).json()
     assert auto["name"].startswith("webhook-") and len(auto["name"]) == len("webhook-") + 6
     assert [r["name"] for r in client.get("/resources").json()] == sorted([auto["name"], "hook"])
     assert client.get("/resources/hook").json()["name"] == "hook"
-    for resp in (client.put("/resources/hook", data={"parameters": "Url=https://x.com"}),
-                 client.post("/resources/hook/links", data={"app": "a"}), client.delete("/resources/hook/links/a")):
+    for resp in (
+        client.put("/resources/hook", data={"parameters": "Url=https://x.com"}),
+        client.post("/resources/hook/links", data={"app": "a"}),
+        client.delete("/resources/hook/links/a"),
+    ):
         assert (resp.status_code, resp.text) == (400, "unavailable on v3 racks\n")
     assert client.delete("/resources/hook").text == "ok\n"
     gone = client.get("/resources/hook")
     assert (gone.status_code, gone.text) == (404, "no such resource: hook\n")
 
 
-def _pem(domain: str) -> tuple:
+def _pem(domain: str) -> Tuple[str, str]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=30))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain), x509.DNSName("www." + domain)]),
-                           critical=False).sign(key, hashes.SHA256()))
-    return (cert.public_bytes(serialization.Encoding.PEM).decode(),
-            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption()).decode())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(domain), x509.DNSName("www." + domain)]), critical=False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    return (
+        cert.public_bytes(serialization.Encoding.PEM).decode(),
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode(),
+    )
 
 
 def test_import_list_delete_certificates(client: httpx.Client) -> None:
@@ -106,8 +132,10 @@ def test_generate_certificates(client: httpx.Client) -> None:
     assert (two.status_code, two.text) == (400, "must specify only one domain\n")
     assert client.post("/certificates/generate", data={"domains": "a.com", "issuer": "x"}).text == "invalid issuer\n"
     many = ",".join(f"d{n}.com" for n in range(11))
-    assert client.post("/certificates/generate", data={"domains": many, "issuer": "letsencrypt"}).text == \
-        "can not specify more than 10 domain name\n"
+    assert (
+        client.post("/certificates/generate", data={"domains": many, "issuer": "letsencrypt"}).text
+        == "can not specify more than 10 domain name\n"
+    )
     bad = client.post("/certificates/generate", data={"domains": "a.com", "duration": "3d"})
     assert (bad.status_code, bad.text) == (400, 'invalid duration: time: unknown unit "d" in duration "3d"\n')
     self_signed = client.post("/certificates/generate", data={"domains": "a.com", "duration": "24h"}).json()

@@ -8,8 +8,10 @@ import httpx
 
 from .conftest import create_app, deploy, wait_for
 
-MANIFEST = ("services:\n  web:\n    port: 3000\n    scale:\n      count: 2\n      cpu: 512\n      memory: 1024\n"
-            "  worker:\n    internal: true\n    scale: 1\n")
+MANIFEST = (
+    "services:\n  web:\n    port: 3000\n    scale:\n      count: 2\n      cpu: 512\n      memory: 1024\n"
+    "  worker:\n    internal: true\n    scale: 1\n"
+)
 
 
 def test_services_follow_the_manifest(client: httpx.Client) -> None:
@@ -31,8 +33,12 @@ def test_scale_and_resize(client: httpx.Client) -> None:
     assert client.put("/apps/myapp/services/web", data={"count": "3", "memory": "2048"}).text == "ok\n"
     web = client.get("/apps/myapp/services").json()[0]
     assert (web["count"], web["memory"]) == (3, 2048)
-    wait_for(lambda: [p["status"] for p in client.get("/apps/myapp/processes", params={"service": "web"}).json()]
-             == ["running"] * 3)
+    wait_for(
+        lambda: (
+            [p["status"] for p in client.get("/apps/myapp/processes", params={"service": "web"}).json()]
+            == ["running"] * 3
+        )
+    )
     assert client.get("/apps/myapp").json()["status"] == "running"
     unknown = client.put("/apps/myapp/services/nope", data={"count": "1"})
     assert (unknown.status_code, unknown.text) == (500, 'deployments.apps "nope" not found\n')
@@ -78,9 +84,15 @@ def test_process_list_filters_get_and_stop(client: httpx.Client) -> None:
 def test_run_detached_process(client: httpx.Client) -> None:
     built = deploy(client, manifest=MANIFEST)
     env_release = client.post("/apps/myapp/releases", data={"env": "FOO=bar"}).json()
-    resp = client.post("/apps/myapp/services/web/processes",
-                       headers={"Command": "sh -c 'echo $FOO $EXTRA'", "Environment": "EXTRA=1&B=2",
-                                "Release": env_release["id"], "Memory": "512"})
+    resp = client.post(
+        "/apps/myapp/services/web/processes",
+        headers={
+            "Command": "sh -c 'echo $FOO $EXTRA'",
+            "Environment": "EXTRA=1&B=2",
+            "Release": env_release["id"],
+            "Memory": "512",
+        },
+    )
     proc = resp.json()
     assert re.fullmatch(r"web-[a-z0-9]{5}", proc["id"])
     assert proc["status"] == "pending"

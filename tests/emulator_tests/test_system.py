@@ -35,11 +35,15 @@ def test_capacity_processes_metrics(client: httpx.Client) -> None:
 
 
 def test_jwt_token_validation_and_use(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
-    assert client.post("/system/jwt/token", data={"role": "boss", "durationInHour": "1"}).text == \
-        "invalid role: must be read, write, or admin\n"
+    assert (
+        client.post("/system/jwt/token", data={"role": "boss", "durationInHour": "1"}).text
+        == "invalid role: must be read, write, or admin\n"
+    )
     assert client.post("/system/jwt/token", data={"role": "read", "durationInHour": "x"}).text == "invalid duration\n"
-    assert client.post("/system/jwt/token", data={"role": "read", "durationInHour": "9000"}).text == \
-        "duration must be between 1 and 8760 hours\n"
+    assert (
+        client.post("/system/jwt/token", data={"role": "read", "durationInHour": "9000"}).text
+        == "duration must be between 1 and 8760 hours\n"
+    )
     token = client.post("/system/jwt/token", data={"role": "read", "durationInHour": "1"}).json()["token"]
     reader = httpx.Client(base_url=emu.url, auth=("jwt", token))
     assert reader.get("/apps").status_code == 200
@@ -94,8 +98,12 @@ def test_registries(client: httpx.Client) -> None:
 
 def test_letsencrypt_config(client: httpx.Client) -> None:
     assert client.get("/letsencrypt/config").json() == {"role": "", "solvers": []}
-    config = {"role": "arn:aws:iam::1:role/x", "solvers": [{"id": 1, "dns-zones": ["example.com"],
-                                                           "route53": {"hosted-zone-id": "Z1", "region": "us-east-1"}}]}
+    config = {
+        "role": "arn:aws:iam::1:role/x",
+        "solvers": [
+            {"id": 1, "dns-zones": ["example.com"], "route53": {"hosted-zone-id": "Z1", "region": "us-east-1"}}
+        ],
+    }
     assert client.put("/letsencrypt/config", content=json.dumps(config).encode()).text == "ok\n"
     stored = client.get("/letsencrypt/config").json()
     assert stored["solvers"][0]["route53"] == {"hosted-zone-id": "Z1", "region": "us-east-1", "role": None}

@@ -21,14 +21,19 @@ def _pid(client: httpx.Client) -> str:
 def test_exec_output_marker_and_end_frame(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
     deploy(client)
     pid = _pid(client)
-    frames = ws_frames(emu, f"/apps/myapp/processes/{pid}/exec",
-                       {"Command": "sh -c 'echo hi; exit 3'", "Tty": "false", "Disable-Stdin": "true"})
+    frames = ws_frames(
+        emu,
+        f"/apps/myapp/processes/{pid}/exec",
+        {"Command": "sh -c 'echo hi; exit 3'", "Tty": "false", "Disable-Stdin": "true"},
+    )
     assert frames == [(1, b"hi\n"), (1, MARKER + b":3\n"), (2, b"")]
 
 
 def test_exec_tty_default_rewrites_newlines(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
     deploy(client)
-    frames = ws_frames(emu, f"/apps/myapp/processes/{_pid(client)}/exec", {"Command": "echo a b", "Disable-Stdin": "true"})
+    frames = ws_frames(
+        emu, f"/apps/myapp/processes/{_pid(client)}/exec", {"Command": "echo a b", "Disable-Stdin": "true"}
+    )
     assert frames[0] == (1, b"a b\r\n")
     assert frames[-2:] == [(1, MARKER + b":0\n"), (2, b"")]
 
@@ -44,33 +49,47 @@ def test_exec_by_service_name_env_and_not_found(emu, client: httpx.Client) -> No
     assert missing == [(1, b"sh: 1: frobnicate: not found\n"), (1, MARKER + b":127\n"), (2, b"")]
     direct_exit = ws_frames(emu, "/apps/myapp/processes/web/exec", {"Command": "exit 7", "Tty": "false"})
     assert direct_exit[-2] == (1, MARKER + b":7\n")
-    seq = ws_frames(emu, "/apps/myapp/processes/web/exec",
-                    {"Command": "sh -c 'false && echo no || echo yes; true'", "Tty": "false"})
+    seq = ws_frames(
+        emu, "/apps/myapp/processes/web/exec", {"Command": "sh -c 'false && echo no || echo yes; true'", "Tty": "false"}
+    )
     assert text_of(seq) == b"yes\n" + MARKER + b":0\n"
 
 
 def test_exec_invalid_utf8_is_sent_raw(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
     deploy(client)
-    frames = ws_frames(emu, f"/apps/myapp/processes/{_pid(client)}/exec",
-                       {"Command": r"printf '\xff\xfe ok\n'", "Tty": "false"})
+    frames = ws_frames(
+        emu, f"/apps/myapp/processes/{_pid(client)}/exec", {"Command": r"printf '\xff\xfe ok\n'", "Tty": "false"}
+    )
     assert frames[0] == (1, b"\xff\xfe ok\n")
 
 
 def test_exec_stdin_frames_and_eof(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
     deploy(client)
-    frames = ws_frames(emu, f"/apps/myapp/processes/{_pid(client)}/exec", {"Command": "cat", "Tty": "false"},
-                       send=[(websocket.ABNF.OPCODE_TEXT, b"line one\n"), (websocket.ABNF.OPCODE_TEXT, b"two\n"),
-                             (websocket.ABNF.OPCODE_BINARY, b"")])
+    frames = ws_frames(
+        emu,
+        f"/apps/myapp/processes/{_pid(client)}/exec",
+        {"Command": "cat", "Tty": "false"},
+        send=[
+            (websocket.ABNF.OPCODE_TEXT, b"line one\n"),
+            (websocket.ABNF.OPCODE_TEXT, b"two\n"),
+            (websocket.ABNF.OPCODE_BINARY, b""),
+        ],
+    )
     assert text_of(frames) == b"line one\ntwo\n" + MARKER + b":0\n"
     assert frames[-1] == (2, b"")
 
 
 def test_exec_validation_errors(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
     assert ws_frames(emu, "/apps/nope/processes/x/exec", {"Command": "true"}) == [
-        (1, b"ERROR: app not found: nope\n"), (2, b"")]
+        (1, b"ERROR: app not found: nope\n"),
+        (2, b""),
+    ]
     create_app(client)
     assert ws_frames(emu, "/apps/myapp/processes/web-x/exec", {"Command": "true"}) == [
-        (1, MARKER + b":0\n"), (1, b'ERROR: pods "web-x" not found\n'), (2, b"")]
+        (1, MARKER + b":0\n"),
+        (1, b'ERROR: pods "web-x" not found\n'),
+        (2, b""),
+    ]
     deploy(client)
     bad_quote = ws_frames(emu, f"/apps/myapp/processes/{_pid(client)}/exec", {"Command": "echo 'open", "Tty": "false"})
     assert bad_quote[-2] == (1, MARKER + b":2\n")
@@ -78,8 +97,13 @@ def test_exec_validation_errors(emu, client: httpx.Client) -> None:  # type: ign
 
 def test_origin_must_match_host(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
     create_app(client)
-    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
-               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Origin": "http://evil.example"}
+    headers = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Origin": "http://evil.example",
+    }
     resp = httpx.get(emu.url + "/apps/myapp/logs", headers=headers, auth=("convox", PASSWORD))
     assert resp.status_code == 403
     good = ws_frames(emu, "/apps/myapp/logs", {"Follow": "false", "Origin": emu.url})
@@ -104,8 +128,12 @@ def test_app_logs_prefix_since_and_filter(emu, client: httpx.Client) -> None:  #
 
 def test_app_logs_follow_streams_new_lines(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
     deploy(client)
-    conn = websocket.create_connection(emu.ws_url + "/apps/myapp/logs", skip_utf8_validation=True, timeout=5,
-                                       header=[f"Authorization: {basic('convox', PASSWORD)}", "Since: 1ms"])
+    conn = websocket.create_connection(
+        emu.ws_url + "/apps/myapp/logs",
+        skip_utf8_validation=True,
+        timeout=5,
+        header=[f"Authorization: {basic('convox', PASSWORD)}", "Since: 1ms"],
+    )
     try:
         threading.Timer(0.2, lambda: client.post("/apps/myapp/services/web/restart")).start()
         received = b""
@@ -133,7 +161,9 @@ def test_service_logs(emu, client: httpx.Client) -> None:  # type: ignore[no-unt
 
 def test_process_logs_end_with_the_process(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
     deploy(client)
-    proc = client.post("/apps/myapp/services/web/processes", headers={"Command": "sh -c 'echo one; sleep 0.2; echo two'"})
+    proc = client.post(
+        "/apps/myapp/services/web/processes", headers={"Command": "sh -c 'echo one; sleep 0.2; echo two'"}
+    )
     pid = proc.json()["id"]
     frames = ws_frames(emu, f"/apps/myapp/processes/{pid}/logs", {"Prefix": "true"})
     lines = text_of(frames).decode().splitlines()
@@ -149,13 +179,18 @@ def test_system_logs(emu) -> None:  # type: ignore[no-untyped-def]
 
 def test_resource_console(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
     deploy(client, manifest=RES_MANIFEST)
-    frames = ws_frames(emu, "/apps/myapp/resources/db/console",
-                       send=[(websocket.ABNF.OPCODE_TEXT, b"select 1;\n"), (websocket.ABNF.OPCODE_BINARY, b"")])
+    frames = ws_frames(
+        emu,
+        "/apps/myapp/resources/db/console",
+        send=[(websocket.ABNF.OPCODE_TEXT, b"select 1;\n"), (websocket.ABNF.OPCODE_BINARY, b"")],
+    )
     text = text_of(frames)
     assert text.startswith(b"db=> ") and b"select 1;" in text
     assert MARKER not in text
     assert ws_frames(emu, "/apps/myapp/resources/q/console")[0] == (
-        1, b"ERROR: console not available for resources of type: memcached\n")
+        1,
+        b"ERROR: console not available for resources of type: memcached\n",
+    )
 
 
 def test_instance_shell_and_proxy(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
@@ -174,4 +209,6 @@ def test_requests_log_sees_socket_and_stray_gets(emu, client: httpx.Client) -> N
     ws_frames(emu, "/apps/myapp/logs", {"Follow": "false"})
     entries = emu.requests()
     assert [(e["path"], e["status"], e["websocket"]) for e in entries] == [
-        ("/machines", 404, False), ("/apps/myapp/logs", 101, True)]
+        ("/machines", 404, False),
+        ("/apps/myapp/logs", 101, True),
+    ]

@@ -84,8 +84,9 @@ def test_get_params_are_read_from_the_query_string_only(client: httpx.Client) ->
     for _ in range(3):
         client.post("/apps/myapp/releases", data={"env": ""})
     assert len(client.get("/apps/myapp/releases", params={"limit": "1"}).json()) == 1
-    body_limit = client.request("GET", "/apps/myapp/releases", content=b"limit=1",
-                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    body_limit = client.request(
+        "GET", "/apps/myapp/releases", content=b"limit=1", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert len(body_limit.json()) == 3
 
 
@@ -173,8 +174,11 @@ def test_bad_integer_gives_go_strconv_message(client: httpx.Client) -> None:
 
 def test_double_encoded_map_parameters(client: httpx.Client) -> None:
     create_app(client)
-    resp = client.put("/apps/myapp", content=b"parameters=BuildCpu%3D512%26BuildMem%3D1024%26Other%3Dx",
-                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    resp = client.put(
+        "/apps/myapp",
+        content=b"parameters=BuildCpu%3D512%26BuildMem%3D1024%26Other%3Dx",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert resp.status_code == 200
     app = client.get("/apps/myapp").json()
     assert app["parameters"] == {"BuildCpu": "512", "BuildMem": "1024"}
