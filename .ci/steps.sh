@@ -135,36 +135,43 @@ step_tree() {
 
 in_tree() { cd "$(coll)"; }
 
+# ansible-test shows the output of every pip install it runs for its test venvs; drop those
+# progress lines (errors and ansible-test's own messages stay). Exit status is kept (pipefail).
+PIP_NOISE='^(Looking in (indexes|links)|WARNING: Location .* is ignored|Processing /|Requirement already satisfied|Collecting |Downloading |Using cached |Installing collected packages|Successfully (installed|uninstalled)|  Attempting uninstall|    Found existing installation|    Uninstalling |Obtaining |Preparing metadata|Building wheels?|  Building wheel|  Created wheel|  Stored in directory|Requirement |Ignoring )'
+ansible_test() {
+    "$@" 2>&1 | sed -E "/$PIP_NOISE/d"
+}
+
 step_sanity() {
     in_tree
-    "$VENV/bin/ansible-test" sanity --venv --python 3.12 --color no
+    ansible_test "$VENV/bin/ansible-test" sanity --venv --python 3.12 --color no
 }
 
 step_sanity-pythons() {
     in_tree
     # Every target Python on PATH (3.9 to 3.13 here); ansible-test skips ones it cannot find.
-    "$VENV/bin/ansible-test" sanity --venv --test import --test compile --color no
+    ansible_test "$VENV/bin/ansible-test" sanity --venv --test import --test compile --color no
 }
 
 step_units() {
     in_tree
-    "$VENV/bin/ansible-test" units --venv --python 3.12 --color no
+    ansible_test "$VENV/bin/ansible-test" units --venv --python 3.12 --color no
 }
 
 step_integration() {
     in_tree
     # --local: the modules and the emulator run on the dev venv's Python (httpx, pydantic, ...).
-    PATH="$VENV/bin:$PATH" "$VENV/bin/ansible-test" integration --local --color no
+    PATH="$VENV/bin:$PATH" ansible_test "$VENV/bin/ansible-test" integration --local --color no
 }
 
 step_sanity-2.16() {
     in_tree
-    "$VENV216/bin/ansible-test" sanity --venv --python 3.12 --color no
+    ansible_test "$VENV216/bin/ansible-test" sanity --venv --python 3.12 --color no
 }
 
 step_integration-2.16() {
     in_tree
-    PATH="$VENV216/bin:$PATH" "$VENV216/bin/ansible-test" integration --local --color no
+    PATH="$VENV216/bin:$PATH" ansible_test "$VENV216/bin/ansible-test" integration --local --color no
 }
 
 step_ansible-lint() {
@@ -221,7 +228,7 @@ step_docs() {
 
 run_one() {
     local name=$1
-    export PATH="$CI_WORK/pybin:$PATH"
+    export PATH="$CI_WORK/pybin:$VENV/bin:$PATH"
     "step_$name"
 }
 
