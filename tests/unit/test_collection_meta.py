@@ -190,6 +190,26 @@ def attribute_problems(name: str, doc: Dict[str, Any]) -> List[str]:
     return problems
 
 
+def galaxy_version() -> str:
+    galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))
+    return str(galaxy["version"])
+
+
+def version_tuple(version: str) -> Tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("-")[0])[:3])
+
+
+def version_added_problems(name: str, doc: Dict[str, Any], release: str) -> List[str]:
+    """version_added must be set and not newer than galaxy.yml's version (antsibull-changelog
+    leaves a module out of the release notes otherwise)."""
+    added = doc.get("version_added")
+    if not added:
+        return [f"{name}: DOCUMENTATION has no version_added"]
+    if version_tuple(str(added)) > version_tuple(release):
+        return [f"{name}: version_added {added} is newer than the collection version {release} (galaxy.yml)"]
+    return []
+
+
 def action_group() -> List[str]:
     runtime = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text(encoding="utf-8"))
     groups = runtime.get("action_groups") or {}
@@ -219,6 +239,7 @@ def test_action_group_matches_modules() -> None:
 def test_module_documentation() -> None:
     modules = module_names()
     assert modules, "no modules found in plugins/modules"
+    release = galaxy_version()
     problems: List[str] = []
     checked = []
     for name in modules:
@@ -227,6 +248,7 @@ def test_module_documentation() -> None:
         if doc:
             if doc.get("module") != name:
                 problems.append(f"{name}: DOCUMENTATION says module: {doc.get('module')!r}")
+            problems.extend(version_added_problems(name, doc, release))
             problems.extend(attribute_problems(name, doc))
         problems.extend(example_problems(name, examples, modules))
         checked.append(name)
@@ -246,6 +268,9 @@ def test_checker_catches_bad_examples_and_attributes() -> None:
     assert len(attribute_problems("convox_app", {"attributes": {"check_mode": {"support": "full"}}})) == 2
     full = {a: {"support": "full"} for a in REQUIRED_ATTRIBUTES}
     assert attribute_problems("convox_app", {"attributes": full}) == []
+    assert version_added_problems("convox_app", {"version_added": "1.0.0"}, "0.1.0")
+    assert version_added_problems("convox_app", {}, "0.1.0")
+    assert version_added_problems("convox_app", {"version_added": "0.1.0"}, "0.1.0") == []
 
 
 def test_galaxy_metadata() -> None:
