@@ -250,6 +250,22 @@ def run(cm: ConvoxModule) -> None:
             **result,
         )
         return
+    except convox_errors.ConvoxError as exc:
+        # Anything else (the stream could not be opened, the connection broke, the rack refused):
+        # no exit code is known, so the run is a failure, never rc 0.
+        timing()
+        result.update(rc=NO_EXIT_CODE, stdout="", stdout_lines=[], stderr="")
+        if getattr(exc, "method", None) == "POST" and str(getattr(exc, "path", "")).endswith("/processes"):
+            result["changed"] = False  # the rack refused to start the process: nothing ran
+        reason = str(getattr(exc, "message", None) or exc).strip().rstrip(".")
+        cm.fail(
+            f"Could not run the command in service {service} of app {app} on {cm.rack_label}: {reason}. "
+            "Any one-off process it started was stopped; check the rack (convox ps, convox logs) "
+            "and run the task again.",
+            failure=failure_details(exc),
+            **result,
+        )
+        return
     timing()
     stdout = _text(getattr(outcome, "output", b""))
     code = getattr(outcome, "exit_code", None)
