@@ -44,16 +44,18 @@ def test_apps_lifecycle(client, rack):
     assert form == {"lock": "true", "parameters": "BuildMem=1024"}
 
 
-def test_cancel(client, rack, tmp_path):
-    deploy(client, "myapp", tmp_path / "src")
-    release = client.environment.set("myapp", {"A": "1"})
-    client.releases.promote("myapp", release.id)
-    client.apps.cancel("myapp")
-    assert sent(rack, "POST", "/apps/myapp/cancel")[0]["status"] == 200
-    waits.wait_app_running(client, "myapp", interval=0.2, fail_on_rollback=False)
-    with pytest.raises(e.ConvoxConflictError, match="app is not updating") as info:
+def test_cancel():
+    from emulator.testing import start_emulator
+
+    # a slow rack, so that the app is still updating when the cancel arrives
+    with start_emulator(password="slow-pw", delay_scale=10) as slow, connect(slow) as client:
+        client.apps.create("myapp")
         client.apps.cancel("myapp")
-    assert info.value.status_code == 403
+        assert sent(slow, "POST", "/apps/myapp/cancel")[0]["status"] == 200
+        waits.wait_app_running(client, "myapp", interval=0.5, fail_on_rollback=False, timeout=60)
+        with pytest.raises(e.ConvoxConflictError, match="app is not updating") as info:
+            client.apps.cancel("myapp")
+        assert info.value.status_code == 403
 
 
 def test_builds_releases_and_deploy(client, rack, tmp_path):

@@ -45,7 +45,7 @@ MODULE_UTILS = [
 BLOCKED_IMPORT = """
 import importlib, json, sys
 sys.path.insert(0, {here!r})
-import conftest  # makes the collection importable
+import conftest; conftest._install()  # makes the collection importable
 class Blocker:
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in {blocked!r}:
@@ -101,7 +101,7 @@ def test_missing_dependency_none_when_installed():
 
 def test_accessors_are_lazy_and_cached():
     code = (
-        f"import sys; sys.path.insert(0, {HERE!r}); import conftest\n"
+        f"import sys; sys.path.insert(0, {HERE!r}); import conftest; conftest._install()\n"
         "from ansible_collections.convox.convox.plugins.module_utils.client import ConvoxClient\n"
         "c = ConvoxClient('https://h', 'p', config_dir='/nonexistent')\n"
         "p = 'ansible_collections.convox.convox.plugins.module_utils.'\n"
