@@ -240,12 +240,19 @@ def error_class(status_code: int, message: str) -> Type[ConvoxAPIError]:
     return ConvoxAPIError
 
 
+REDACT_MIN_LENGTH = 4
+
+
 def redact(text: str, secrets: Sequence[Optional[str]]) -> str:
-    """Replace every secret (and its URL-encoded form) found in ``text`` with ``********``."""
+    """Replace every secret (and its URL-encoded form) found in ``text`` with ``********``.
+
+    Strings shorter than ``REDACT_MIN_LENGTH`` are left alone: replacing them would garble every
+    message while protecting nothing.
+    """
     from urllib.parse import quote
 
     for secret in secrets:
-        if not secret:
+        if not secret or len(secret) < REDACT_MIN_LENGTH:
             continue
         for form in {secret, quote(secret, safe=""), quote(secret, safe="/:")}:
             if form and form in text:

@@ -16,6 +16,7 @@ import datetime
 import email.utils
 import json
 import random
+import re
 import ssl
 import time
 import traceback
@@ -25,6 +26,7 @@ from urllib.parse import quote, urlencode
 from ._version import CLI_VERSION, USER_AGENT
 from .credentials import Credentials
 from .errors import (
+    ConvoxAuthError,
     ConvoxConnectionError,
     ConvoxError,
     ConvoxGatewayError,
@@ -173,6 +175,19 @@ def parse_retry_after(value: Optional[str], now: Optional[float] = None) -> Opti
         when = when.replace(tzinfo=datetime.timezone.utc)
     current = time.time() if now is None else now
     return max(0.0, when.timestamp() - current)
+
+
+_CHALLENGE_RE = re.compile(r'(\w+)="([^"]*)"')
+
+
+def parse_session_challenge(value: Optional[str]) -> Optional[Tuple[str, bool]]:
+    """``(path, needs_token)`` from ``WWW-Authenticate: Session path="..." token="..."``, else None."""
+    if not value or not value.strip().lower().startswith("session "):
+        return None
+    fields = dict(_CHALLENGE_RE.findall(value))
+    if not fields.get("path"):
+        return None
+    return fields["path"], fields.get("token", "false").lower() == "true"
 
 
 def decode_body(response: httpx.Response) -> Any:
@@ -353,6 +368,7 @@ class Transport:
         timeout: Optional[float],
     ) -> httpx.Response:
         attempt = 0
+        session_tried = False
         while True:
             try:
                 response = self._client.request(
@@ -371,6 +387,12 @@ class Transport:
                 raise error from None
             if response.status_code < 400:
                 return response
+            challenge = parse_session_challenge(response.headers.get("www-authenticate"))
+            if response.status_code == 401 and challenge is not None and not session_tried:
+                session_tried = True
+                self.open_session(*challenge)
+                headers = dict(headers, Session=self.headers["Session"])
+                continue
             error = from_response(
                 response.status_code,
                 response.content.decode("utf-8", errors="replace"),
@@ -388,6 +410,30 @@ class Transport:
                 # an earlier attempt deleted it before the connection broke
                 return response
             raise error
+
+    def open_session(self, path: str, needs_token: bool) -> str:
+        """Answer a console session challenge (``WWW-Authenticate: Session``) and keep the session id.
+
+        Only the plain challenge (``token="false"``) can be answered by a program; the security-key
+        challenge needs ``convox login`` in a terminal.
+        """
+        if needs_token:
+            raise ConvoxAuthError(
+                401,
+                "the console asks for a security-key confirmation; run `convox login` and retry",
+                method="POST",
+                path=path,
+            )
+        headers = {k: v for k, v in self.headers.items() if k not in ("Rack", "Session")}
+        headers["Content-Type"] = "application/octet-stream"
+        url = self.base_url + (path if path.startswith("/") else "/" + path)
+        answer = decode_body(self._send("POST", url, path, headers, b"", False, None))
+        session = answer.get("id") if isinstance(answer, dict) else None
+        if not isinstance(session, str) or not session:
+            raise ConvoxAuthError(401, "the console did not open a session", method="POST", path=path)
+        self.headers["Session"] = session
+        self._secrets.append(session)
+        return session
 
     def _transport_error(self, exc: Exception, method: str, path: str) -> Tuple[ConvoxError, bool]:
         """The client error for an httpx failure, and whether the request surely was not sent."""

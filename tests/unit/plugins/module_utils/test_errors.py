@@ -167,6 +167,7 @@ def test_secrets_are_redacted():
     assert "hunter2" not in str(error)
     assert "p%40ss" not in str(error)
     assert error.message == "failed to log in with ******** and ********"
+    assert e.redact("a short pw: abc", ["abc"]) == "a short pw: abc"
 
 
 def test_errors_pickle():

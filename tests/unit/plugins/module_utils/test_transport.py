@@ -361,3 +361,50 @@ def test_tls_options(tmp_path):
 def test_ws_url():
     assert t.Transport(Credentials(url="https://h:5443/p"), verify=False).ws_url("/x") == "wss://h:5443/p/x"
     assert t.Transport(Credentials(url="http://h"), verify=False).ws_url("/x") == "ws://h/x"
+
+
+def test_parse_session_challenge():
+    assert t.parse_session_challenge('Session path="/session" token="false"') == ("/session", False)
+    assert t.parse_session_challenge('Session path="/u2f" token="true"') == ("/u2f", True)
+    assert t.parse_session_challenge('Basic realm="convox"') is None
+    assert t.parse_session_challenge('Session token="false"') is None
+    assert t.parse_session_challenge(None) is None
+
+
+def test_console_session_challenge_is_answered(router):
+    challenge = {"WWW-Authenticate": 'Session path="/session" token="false"'}
+    apps = router.get("/apps").mock(
+        side_effect=[httpx.Response(401, text="session required", headers=challenge), httpx.Response(200, json=[])]
+    )
+    session = router.post("/session").mock(return_value=httpx.Response(200, json={"id": "sess-42"}))
+    with _client(rack="acme/prod") as client:
+        assert client.apps.list() == []
+        assert client.transport.headers["Session"] == "sess-42"
+    assert session.calls.last.request.content == b""
+    assert "rack" not in session.calls.last.request.headers
+    assert apps.calls.last.request.headers["session"] == "sess-42"
+    assert "session" not in apps.calls[0].request.headers
+
+
+def test_console_session_challenge_needing_a_security_key(router):
+    challenge = {"WWW-Authenticate": 'Session path="/session/u2f" token="true"'}
+    router.get("/apps").mock(return_value=httpx.Response(401, text="session required", headers=challenge))
+    with _client(rack="acme/prod") as client, pytest.raises(e.ConvoxAuthError, match="convox login"):
+        client.apps.list()
+
+
+def test_console_session_challenge_only_once(router):
+    challenge = {"WWW-Authenticate": 'Session path="/session" token="false"'}
+    apps = router.get("/apps").mock(return_value=httpx.Response(401, text="still no", headers=challenge))
+    router.post("/session").mock(return_value=httpx.Response(200, json={"id": "s"}))
+    with _client(rack="acme/prod") as client, pytest.raises(e.ConvoxAuthError, match="still no"):
+        client.apps.list()
+    assert apps.call_count == 2
+
+
+def test_console_session_without_id(router):
+    challenge = {"WWW-Authenticate": 'Session path="/session" token="false"'}
+    router.get("/apps").mock(return_value=httpx.Response(401, text="x", headers=challenge))
+    router.post("/session").mock(return_value=httpx.Response(200, text="ok\n"))
+    with _client(rack="acme/prod") as client, pytest.raises(e.ConvoxAuthError, match="did not open a session"):
+        client.apps.list()
