@@ -128,7 +128,9 @@ base_release:
   type: str
   sample: RBCDEFGHIJK
 keys:
-  description: Names of the variables in the resulting environment, sorted.
+  description:
+    - Names of the variables in the resulting environment, sorted.
+    - In templates write C(result['keys']); C(result.keys) is the mapping's own method.
   returned: always
   type: list
   elements: str
@@ -201,6 +203,17 @@ def validate(cm: ConvoxModule) -> None:
             cm.fail(f"Invalid environment variable name {name!r}: names must not be empty or contain '=' or spaces.")
 
 
+def _pending_release(client: Any, app_name: str, plan: Any, active: str) -> Any:
+    """The newest release when it already carries the wanted environment on the active build."""
+    newest = client.releases.list(app_name, limit=1)
+    if not newest or normalize_id(newest[0].id) == active or plan.base_release is None:
+        return None
+    candidate = newest[0]
+    if normalize_id(candidate.build) != normalize_id(plan.base_release.build):
+        return None
+    return candidate if parse_env(candidate.env) == plan.desired else None
+
+
 def main() -> None:
     cm = ConvoxModule(
         {
@@ -237,7 +250,12 @@ def main() -> None:
         release_build = getattr(base, "build", "") if base is not None else ""
         cm.set_context("update the environment of", f"app {app_name}")
         if changed:
-            if cm.check_mode:
+            pending = _pending_release(client, app_name, plan, active) if params["promote"] and not latest else None
+            if pending is not None:
+                # A previous run created this release but could not promote it: promote it now
+                # instead of piling up another copy.
+                release_id = normalize_id(pending.id)
+            elif cm.check_mode:
                 release_id = NEW_RELEASE
             else:
                 new_release = client.environment.apply(plan)

@@ -61,7 +61,9 @@ env:
   type: dict
   sample: {"LOG_LEVEL": "info"}
 keys:
-  description: The variable names, sorted; empty when nothing is set.
+  description:
+    - The variable names, sorted; empty when nothing is set.
+    - In templates write C(result['keys']); C(result.keys) is the mapping's own method.
   returned: always
   type: list
   elements: str

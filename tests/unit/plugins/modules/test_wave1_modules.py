@@ -258,3 +258,17 @@ def test_deploy_then_noop_then_new_release_after_env_change(run_module: Any, fak
     # an env release on top runs the same build: still unchanged
     run_module(convox_env, {"app": "web", "env": {"A": "1"}})
     assert run_module(convox_deploy, {"app": "web", "path": path})["changed"] is False
+
+
+def test_env_rerun_after_failed_promote_reuses_the_release(run_module: Any, fake_client: Any) -> None:
+    seed(fake_client, env="A=1")
+    fake_client.fail_promote = errors.ConvoxServerError(500, "promote exploded", "abcabcabcabc", "POST", "/x")
+    failed = run_module(convox_env, {"app": "web", "env": {"A": "2"}})
+    assert failed["failed"] is True and failed["failure"]["status"] == 500
+    assert fake_client.writes == ["releases.create", "releases.promote"]
+    fake_client.fail_promote = None
+    rerun = run_module(convox_env, {"app": "web", "env": {"A": "2"}})
+    assert rerun["changed"] is True and rerun["promoted"] is True
+    assert fake_client.writes == ["releases.create", "releases.promote", "releases.promote"]
+    assert fake_client.app_data["web"]["release"] == rerun["release"]
+    assert run_module(convox_env, {"app": "web", "env": {"A": "2"}})["changed"] is False
