@@ -22,10 +22,16 @@ PYTHONPATH="$_console_root/tests" "$EMULATOR_PYTHON" -m emulator --host 127.0.0.
     >"$_console_log" 2>&1 &
 _console_pid=$!
 
-# Stop this emulator first, then whatever setup_emulator registered.
+# Stop this emulator first, then whatever setup_emulator registered. Only function names go into
+# the trap string, so that chaining traps never runs into quoting trouble.
+_console_stop() {
+    kill "$_console_pid" 2>/dev/null || true
+    wait "$_console_pid" 2>/dev/null || true
+    rm -f "$_console_log"
+}
 _console_prev_trap=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")
 # shellcheck disable=SC2064
-trap "kill $_console_pid 2>/dev/null || true; rm -f '$_console_log'; ${_console_prev_trap:-true}" EXIT
+trap "_console_stop; ${_console_prev_trap:-true}" EXIT
 
 CONSOLE_URL=
 for _ in $(seq 1 200); do
