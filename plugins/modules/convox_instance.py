@@ -180,7 +180,10 @@ def rekey(cm: ConvoxModule) -> None:
     cm.set_context("roll the instance key on", "the rack")
     try:
         pair = to_plain(cm.client.instances.keyroll())
-    except convox_errors.ConvoxNotImplementedError as exc:
+    except convox_errors.ConvoxAPIError as exc:
+        message = str(getattr(exc, "message", "") or "").lower()
+        if not isinstance(exc, convox_errors.ConvoxNotImplementedError) and "unimplemented" not in message:
+            raise
         cm.fail(
             f"Could not roll the instance key on {cm.rack_label}: the rack answered that it does not support "
             "keyroll (only AWS racks do). Rotate node access with the provider's own tools instead.",

@@ -124,6 +124,14 @@ INSTEAD = {
 }
 
 
+def unsupported(error: BaseException) -> bool:
+    """A 501, or the same refusal from a rack older than 3.24.1 (500 with the message only)."""
+    if isinstance(error, convox_errors.ConvoxNotImplementedError):
+        return True
+    message = str(getattr(error, "message", "") or "").lower()
+    return "unimplemented" in message or "is unavailable" in message or "not supported" in message
+
+
 def main() -> None:
     cm = ConvoxModule(
         {
@@ -164,7 +172,9 @@ def main() -> None:
                     if params.get("metrics_period") is not None:
                         query["period"] = params["metrics_period"]
                     result["metrics"] = to_plain(system.metrics(**query)) or []
-            except convox_errors.ConvoxNotImplementedError as exc:
+            except convox_errors.ConvoxAPIError as exc:
+                if not unsupported(exc):
+                    raise
                 cm.fail(
                     f"Could not read {item} of the rack on {cm.rack_label}: {INSTEAD.get(item, UNSUPPORTED)}",
                     failure=failure_details(exc),
