@@ -38,11 +38,11 @@ def percentile(values: List[float], pct: float) -> float:
 
 
 def measure_gets(client: httpx.Client, path: str, count: int) -> Dict[str, float]:
-    for _ in range(20):
+    for _i in range(20):
         client.get(path)
     latencies: List[float] = []
     started = time.perf_counter()
-    for _ in range(count):
+    for _i in range(count):
         before = time.perf_counter()
         resp = client.get(path)
         latencies.append((time.perf_counter() - before) * 1000.0)

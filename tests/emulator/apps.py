@@ -31,7 +31,7 @@ def app_json(ctx: Ctx, app: App, listing: bool = False) -> Dict[str, Any]:
 
 
 def list_apps(ctx: Ctx) -> Reply:
-    return json_reply([app_json(ctx, a, listing=True) for _, a in sorted(ctx.rack.apps.items())])
+    return json_reply([app_json(ctx, a, listing=True) for _key, a in sorted(ctx.rack.apps.items())])
 
 
 def create_app(ctx: Ctx) -> Reply:

@@ -29,7 +29,7 @@ def list_certificates(ctx: Ctx) -> Reply:
 
 def _cert_id() -> str:
     alphabet = string.ascii_lowercase + string.digits
-    return "cert-" + "".join(secrets.choice(alphabet) for _ in range(5))
+    return "cert-" + "".join(secrets.choice(alphabet) for _i in range(5))
 
 
 def _names(cert: x509.Certificate) -> List[str]:

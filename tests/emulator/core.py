@@ -164,7 +164,7 @@ def reconcile(emu, rack: Rack, app: App, release_id: str, start_status: str = "p
         count = max(0, service_settings(app, spec)["count"])
         for pod in pods[count:]:
             del app.processes[pod.id]
-        for _ in range(count - len(pods)):
+        for _i in range(count - len(pods)):
             pod = new_service_pod(rack, app, spec, release_id, start_status)
             app.logs.add(f"system/k8s/pod/{pod.id}", name, pod.id, f"Scheduled: assigned {pod.id} to {pod.instance}")
             if start_status != "running":
@@ -192,7 +192,7 @@ def begin_rollout(emu, rack: Rack, app: App, release_id: str, fail: bool = False
         manifest = app.manifest_of(release_id)
         for spec in manifest.services:
             count = max(0, service_settings(app, spec)["count"])
-            for _ in range(count):
+            for _i in range(count):
                 pod = new_service_pod(rack, app, spec, release_id, "pending")
                 app.logs.add(f"system/k8s/pod/{pod.id}", spec.name, pod.id, f"Scheduled: assigned {pod.id}")
                 if not fail:

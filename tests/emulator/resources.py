@@ -95,7 +95,7 @@ def import_data(ctx: Ctx) -> Reply:
 
 
 def list_resources(ctx: Ctx) -> Reply:
-    return json_reply([r.to_json() for _, r in sorted(ctx.rack.resources.items())])
+    return json_reply([r.to_json() for _key, r in sorted(ctx.rack.resources.items())])
 
 
 def _check_url(url: str) -> None:

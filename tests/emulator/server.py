@@ -25,6 +25,7 @@ VERSION = "3.24.9"
 LEGACY_VERSION = "3.24.0"
 ROLES = {"read": "r", "write": "rw", "admin": "rwa"}
 REDACTED_HEADERS = {"authorization", "private-key", "src-creds-pass"}
+REQUEST_LOG_LIMIT = 10000  # oldest half dropped beyond this, to bound memory
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"}
 
 
@@ -248,7 +249,7 @@ class Emulator:
                 decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8", "replace")
             except (binascii.Error, ValueError):
                 decoded = ""
-            user, _, password = decoded.partition(":")
+            user, _sep, password = decoded.partition(":")
         if user == "jwt" and rack is not None:
             try:
                 claims = jwt.verify(rack.jwt_key, password)
@@ -288,7 +289,7 @@ class Emulator:
     # -- the handler --------------------------------------------------------------------------
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         raw = request.raw_path
-        raw_path, _, raw_query = raw.partition("?")
+        raw_path, _sep, raw_query = raw.partition("?")
         path = unquote(raw_path)
         if path.startswith("/_emulator/") or path == "/_emulator":
             from .control import handle_control
@@ -311,8 +312,8 @@ class Emulator:
             "auth_user": None,
         }
         self.requests.append(entry)
-        if len(self.requests) > 20000:
-            del self.requests[:10000]
+        if len(self.requests) > REQUEST_LOG_LIMIT:
+            del self.requests[: REQUEST_LOG_LIMIT // 2]
         try:
             response = await self._handle(request, path, query, entry)
         except asyncio.CancelledError:
@@ -443,7 +444,7 @@ class Emulator:
             return web.Response(body=go_json([]), headers={"Content-Type": "application/json", **rid})
         racks = []
         for name in sorted(self.racks):
-            org, _, short = name.rpartition("/")
+            org, _sep, short = name.rpartition("/")
             racks.append(
                 {
                     "Name": short or name,

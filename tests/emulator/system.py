@@ -185,7 +185,7 @@ def list_instances(ctx: Ctx) -> Reply:
     for app in ctx.rack.apps.values():
         for proc in app.processes.values():
             counts[proc.instance] = counts.get(proc.instance, 0) + 1
-    return json_reply([instance_json(i, counts.get(i.id, 0)) for _, i in sorted(ctx.rack.instances.items())])
+    return json_reply([instance_json(i, counts.get(i.id, 0)) for _key, i in sorted(ctx.rack.instances.items())])
 
 
 def terminate_instance(ctx: Ctx) -> Reply:
@@ -222,7 +222,7 @@ def keyroll(ctx: Ctx) -> Reply:
 
 
 def list_registries(ctx: Ctx) -> Reply:
-    return json_reply([dict(r) for _, r in sorted(ctx.rack.registries.items())])
+    return json_reply([dict(r) for _key, r in sorted(ctx.rack.registries.items())])
 
 
 def add_registry(ctx: Ctx) -> Reply:

@@ -212,7 +212,7 @@ def start_emulator(
         keys = dict(api_keys)
     elif api_keys:
         for item in api_keys:
-            key, _, role = item.rpartition(":")
+            key, _sep, role = item.rpartition(":")
             keys[key] = role
     rack_list = list(racks or [])
     if in_process:
@@ -234,7 +234,7 @@ def start_emulator(
     deadline = time.monotonic() + timeout
     line = b""
     while time.monotonic() < deadline and not line.endswith(b"\n"):
-        ready, _, _ = select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        ready, _wlist, _xlist = select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))
         if not ready:
             break
         chunk = os.read(process.stdout.fileno(), 1)

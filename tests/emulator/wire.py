@@ -142,12 +142,12 @@ def parse_duration(value: str) -> float:
 
 
 def random_id(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(string.ascii_uppercase) for _ in range(10))
+    return prefix + "".join(secrets.choice(string.ascii_uppercase) for _i in range(10))
 
 
 def random_lower(length: int) -> str:
     alphabet = string.ascii_lowercase + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    return "".join(secrets.choice(alphabet) for _i in range(length))
 
 
 def request_id() -> str:

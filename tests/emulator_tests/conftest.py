@@ -69,6 +69,18 @@ def wait_for(probe: Callable[[], Any], timeout: float = 5.0, interval: float = 0
         time.sleep(interval)
 
 
+def wait_until(fetch: Callable[[], Any], accept: Callable[[Any], bool], timeout: float = 5.0) -> Any:
+    """Fetch repeatedly until accept(value) holds; return that value."""
+    box: Dict[str, Any] = {}
+
+    def probe() -> bool:
+        box["value"] = fetch()
+        return accept(box["value"])
+
+    wait_for(probe, timeout)
+    return box["value"]
+
+
 def app_status(client: httpx.Client, app: str) -> str:
     return str(client.get(f"/apps/{app}").json()["status"])
 
@@ -91,10 +103,8 @@ def build(
     resp = client.post(f"/apps/{app}/builds", data={"url": url, **form})
     assert resp.status_code == 200, resp.text
     bid = resp.json()["id"]
-    result: Dict[str, Any] = wait_for(
-        lambda: (lambda b: b if b["status"] in ("complete", "failed") else None)(
-            client.get(f"/apps/{app}/builds/{bid}").json()
-        )
+    result: Dict[str, Any] = wait_until(
+        lambda: client.get(f"/apps/{app}/builds/{bid}").json(), lambda b: b["status"] in ("complete", "failed")
     )
     return result
 

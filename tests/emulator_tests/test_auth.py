@@ -39,7 +39,7 @@ def test_read_token_may_stream_logs_but_not_exec(emu, client: httpx.Client) -> N
     create_app(client)
     token = client.post("/system/jwt/token", data={"role": "read", "durationInHour": "1"}).json()["token"]
     logs = ws_frames(emu, "/apps/myapp/logs", {"Follow": "false"}, auth=("jwt", token))
-    assert logs[-1] == (2, b"") and not any(d.startswith(b"ERROR") for _, d in logs)
+    assert logs[-1] == (2, b"") and not any(d.startswith(b"ERROR") for _key, d in logs)
     denied = ws_frames(emu, "/apps/myapp/processes/web/exec", {"Command": "true"}, auth=("jwt", token))
     assert denied == [(1, b"ERROR: process exec requires write access\n"), (2, b"")]
     for path, message in (

@@ -10,7 +10,7 @@ import tarfile
 
 import httpx
 
-from .conftest import WEB_MANIFEST, build, create_app, tarball, text_of, wait_for, ws_frames
+from .conftest import WEB_MANIFEST, build, create_app, tarball, text_of, wait_for, wait_until, ws_frames
 
 
 def test_build_runs_then_completes_with_a_release(client: httpx.Client) -> None:
@@ -23,10 +23,8 @@ def test_build_runs_then_completes_with_a_release(client: httpx.Client) -> None:
     assert "repository" not in started
     pods = client.get("/apps/myapp/processes").json()
     assert [(p["id"], p["name"]) for p in pods] == [(started["process"], "build")]
-    done = wait_for(
-        lambda: (lambda b: b if b["status"] == "complete" else None)(
-            client.get(f"/apps/myapp/builds/{started['id']}").json()
-        )
+    done = wait_until(
+        lambda: client.get(f"/apps/myapp/builds/{started['id']}").json(), lambda b: b["status"] == "complete"
     )
     assert done["manifest"] == WEB_MANIFEST
     assert done["logs"] == f"object://myapp/build/{started['id']}/logs"
@@ -52,10 +50,8 @@ def test_build_failures(client: httpx.Client) -> None:
     bad_yaml = build(client, "myapp", "services: [unclosed\n")
     assert bad_yaml["status"] == "failed"
     missing = client.post("/apps/myapp/builds", data={"url": "object://myapp/tmp/none.tgz"}).json()
-    result = wait_for(
-        lambda: (lambda b: b if b["status"] != "running" else None)(
-            client.get(f"/apps/myapp/builds/{missing['id']}").json()
-        )
+    result = wait_until(
+        lambda: client.get(f"/apps/myapp/builds/{missing['id']}").json(), lambda b: b["status"] != "running"
     )
     assert result["status"] == "failed"
     assert client.post("/apps/nope/builds", data={"url": "x"}).status_code == 404
@@ -66,18 +62,19 @@ def test_manifest_option_and_missing_manifest(client: httpx.Client) -> None:
     url = client.post("/apps/myapp/objects/tmp/b.tgz", content=tarball({"other.yml": WEB_MANIFEST})).json()["Url"]
     first = client.post("/apps/myapp/builds", data={"url": url}).json()
     second = client.post("/apps/myapp/builds", data={"url": url, "manifest": "other.yml"}).json()
-    statuses = wait_for(
-        lambda: (lambda a, b: (a, b) if "running" not in (a, b) else None)(
+    statuses = wait_until(
+        lambda: (
             client.get(f"/apps/myapp/builds/{first['id']}").json()["status"],
             client.get(f"/apps/myapp/builds/{second['id']}").json()["status"],
-        )
+        ),
+        lambda pair: "running" not in pair,
     )
     assert statuses == ("failed", "complete")
 
 
 def test_list_with_limit_newest_first(client: httpx.Client) -> None:
     create_app(client)
-    ids = [build(client, "myapp")["id"] for _ in range(3)]
+    ids = [build(client, "myapp")["id"] for _i in range(3)]
     listed = client.get("/apps/myapp/builds").json()
     assert [b["id"] for b in listed] == list(reversed(ids))
     assert [b["id"] for b in client.get("/apps/myapp/builds", params={"limit": "2"}).json()] == ids[:0:-1]

@@ -49,6 +49,7 @@ def test_bad_flags_are_rejected() -> None:
         result = subprocess.run(
             [sys.executable, "-m", "emulator", "--port", "0", *args],
             capture_output=True,
+            check=False,
             env=_env(),
             text=True,
             timeout=30,

@@ -38,7 +38,7 @@ def test_control_calls_are_not_logged(emu, client: httpx.Client) -> None:  # typ
 
 def test_status_fault_for_the_next_n_requests(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
     emu.fault(method="GET", path="/apps*", status=503, body="busy", headers={"Retry-After": "1"}, times=2)
-    for _ in range(2):
+    for _i in range(2):
         resp = client.get("/apps")
         assert (resp.status_code, resp.text, resp.headers["retry-after"]) == (503, "busy", "1")
     assert client.get("/apps").status_code == 200
@@ -72,7 +72,7 @@ def test_malformed_fault(emu, client: httpx.Client) -> None:  # type: ignore[no-
 
 def test_unlimited_faults_and_clear(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
     emu.faults([{"path": "/apps", "status": 502, "times": None}])
-    assert [client.get("/apps").status_code for _ in range(3)] == [502, 502, 502]
+    assert [client.get("/apps").status_code for _i in range(3)] == [502, 502, 502]
     emu.clear_faults()
     assert client.get("/apps").status_code == 200
 

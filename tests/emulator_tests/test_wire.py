@@ -81,7 +81,7 @@ def test_object_keys_keep_embedded_slashes(client: httpx.Client) -> None:
 
 def test_get_params_are_read_from_the_query_string_only(client: httpx.Client) -> None:
     create_app(client)
-    for _ in range(3):
+    for _i in range(3):
         client.post("/apps/myapp/releases", data={"env": ""})
     assert len(client.get("/apps/myapp/releases", params={"limit": "1"}).json()) == 1
     body_limit = client.request(
