@@ -25,7 +25,7 @@ export PYTHONDONTWRITEBYTECODE=1
 export ANSIBLE_NOCOLOR=1
 export PY_COLORS=0
 
-TEST_STEPS=(venv lint pytest tools tree ansible-lint changelog docs-lint galaxy sanity sanity-pythons units
+TEST_STEPS=(venv tools tree lint pytest ansible-lint changelog docs-lint galaxy sanity sanity-pythons units
     integration molecule venv-2.16 sanity-2.16 integration-2.16)
 CRITICAL_STEPS=" venv tools tree venv-2.16 "
 
@@ -105,6 +105,7 @@ step_tools() {
 }
 
 step_lint() {
+    in_tree
     local rc=0
     "$VENV/bin/ruff" check . || rc=1
     "$VENV/bin/ruff" format --check . || rc=1
@@ -113,11 +114,32 @@ step_lint() {
 }
 
 step_pytest() {
-    local dirs=() d
-    for d in tests/emulator_tests tests/unit tests/client_integration; do
-        if [ -d "$d" ]; then dirs+=("$d"); fi
+    in_tree
+    # One pytest session per test directory: each directory has its own conftest.py, and
+    # test modules that import from "conftest" would otherwise get another directory's.
+    # Coverage of plugins/module_utils accumulates over the sessions and is reported at
+    # the end (the client's own coverage config when it has one, else pyproject.toml).
+    local cfg=pyproject.toml rc=0 d
+    if [ -f tests/client_integration/coverage.ini ]; then cfg=tests/client_integration/coverage.ini; fi
+    local cov=(--cov --cov-config="$cfg" --cov-append --cov-report=)
+    rm -f .coverage .coverage.*
+    for d in tests/emulator_tests tests/unit/plugins/module_utils tests/unit/plugins/modules tests/unit \
+        tests/client_integration; do
+        [ -d "$d" ] || continue
+        echo "---- pytest $d"
+        local args=("$d" -q)
+        case $d in
+        tests/unit) args+=(--ignore=tests/unit/plugins/module_utils --ignore=tests/unit/plugins/modules) ;;
+        esac
+        case $d in
+        tests/emulator_tests) ;;
+        *) args+=("${cov[@]}") ;;
+        esac
+        "$VENV/bin/pytest" "${args[@]}" || rc=1
     done
-    "$VENV/bin/pytest" "${dirs[@]}" --cov=plugins/module_utils --cov-report=term-missing:skip-covered -q
+    echo "---- coverage of plugins/module_utils ($cfg)"
+    "$VENV/bin/coverage" report --rcfile="$cfg" || rc=1
+    return $rc
 }
 
 step_tree() {
@@ -270,7 +292,7 @@ main() {
     local needs_tree=0 needs_tools=0
     for s in "${steps[@]}"; do
         case $s in
-        sanity* | units | integration* | ansible-lint | changelog | docs-lint | galaxy | molecule | docs)
+        lint | pytest | sanity* | units | integration* | ansible-lint | changelog | docs-lint | galaxy | molecule | docs)
             needs_tree=1
             needs_tools=1
             ;;
