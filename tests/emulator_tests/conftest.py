@@ -19,6 +19,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from emulator.testing import EmulatorHandle, start_emulator
 
 PASSWORD = "secret"
+# One shared client for one-off requests (a new httpx client per call builds a new SSL context).
+HTTP = httpx.Client(timeout=10, verify=False)
 TEST_DELAY_SCALE = 0.2
 WEB_MANIFEST = "services:\n  web:\n    port: 3000\n    scale: 2\n"
 

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import httpx
 
-from .conftest import create_app, ws_frames
+from .conftest import HTTP, create_app, ws_frames
 
 
 def test_wrong_or_missing_password(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
     for auth in (("convox", "wrong"), None):
-        resp = httpx.get(emu.url + "/apps", auth=auth)
+        resp = HTTP.get(emu.url + "/apps", auth=auth)
         assert resp.status_code == 401
         assert resp.text == "invalid authentication\n"
         assert resp.headers["www-authenticate"] == 'Basic realm="convox"'
         assert resp.headers["x-frame-options"] == "DENY"
         assert "request-id" in resp.headers
-    json_error = httpx.get(emu.url + "/apps", auth=("convox", "wrong"), headers={"Accept": "application/json"})
+    json_error = HTTP.get(emu.url + "/apps", auth=("convox", "wrong"), headers={"Accept": "application/json"})
     assert json_error.json() == {"error": "invalid authentication"}
 
 
 def test_username_is_ignored(emu) -> None:  # type: ignore[no-untyped-def]
-    assert httpx.get(emu.url + "/apps", auth=("anyone", "secret")).status_code == 200
-    assert httpx.get(emu.url + "/apps", auth=("", "secret")).status_code == 200
-    assert httpx.get(emu.url + "/auth", auth=("convox", "secret")).text == "ok\n"
+    assert HTTP.get(emu.url + "/apps", auth=("anyone", "secret")).status_code == 200
+    assert HTTP.get(emu.url + "/apps", auth=("", "secret")).status_code == 200
+    assert HTTP.get(emu.url + "/auth", auth=("convox", "secret")).text == "ok\n"
 
 
 def test_password_role_is_admin(client: httpx.Client) -> None:
@@ -54,8 +54,8 @@ def test_empty_password_disables_auth() -> None:
     from emulator.testing import start_emulator
 
     with start_emulator(password="", in_process=True) as open_rack:
-        assert httpx.get(open_rack.url + "/apps").status_code == 200
+        assert HTTP.get(open_rack.url + "/apps").status_code == 200
         assert (
-            httpx.post(open_rack.url + "/system/jwt/token", data={"role": "admin", "durationInHour": "1"}).status_code
+            HTTP.post(open_rack.url + "/system/jwt/token", data={"role": "admin", "durationInHour": "1"}).status_code
             == 200
         )

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from typing import Dict
 
-import httpx
+from .conftest import HTTP
 
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -34,8 +34,8 @@ def test_ready_line_env_fallbacks_and_sigterm() -> None:
         line = proc.stdout.readline()
         assert line.startswith("convox emulator listening on http://127.0.0.1:")
         url = line.split(" on ", 1)[1].strip()
-        assert httpx.get(url + "/apps", auth=("convox", "frompassenv")).status_code == 200
-        assert httpx.get(url + "/_emulator/state").json()["options"]["delay_scale"] == 0.5
+        assert HTTP.get(url + "/apps", auth=("convox", "frompassenv")).status_code == 200
+        assert HTTP.get(url + "/_emulator/state").json()["options"]["delay_scale"] == 0.5
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=10)

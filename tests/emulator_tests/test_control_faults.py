@@ -9,7 +9,7 @@ import pytest
 
 from emulator.testing import EmulatorError
 
-from .conftest import create_app
+from .conftest import HTTP, create_app
 
 
 def test_reset_and_state(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
@@ -33,7 +33,7 @@ def test_control_calls_are_not_logged(emu, client: httpx.Client) -> None:  # typ
     assert [e["path"] for e in emu.requests()] == ["/apps"]
     emu.clear_requests()
     assert emu.requests() == []
-    assert httpx.get(emu.url + "/_emulator/nope").status_code == 404
+    assert HTTP.get(emu.url + "/_emulator/nope").status_code == 404
 
 
 def test_status_fault_for_the_next_n_requests(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ import websocket
 
 from emulator.testing import EmulatorHandle, start_emulator
 
-from .conftest import ws_frames
+from .conftest import HTTP, ws_frames
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +27,16 @@ def console() -> Iterator[EmulatorHandle]:
 
 
 def test_console_racks_machines_and_auth(console: EmulatorHandle) -> None:
-    racks = httpx.get(console.url + "/racks", auth=("convox", "rkey"))
+    racks = HTTP.get(console.url + "/racks", auth=("convox", "rkey"))
     assert [(r["Organization"]["Name"], r["Name"]) for r in racks.json()] == [("acme", "prod"), ("acme", "staging")]
-    assert httpx.get(console.url + "/machines", auth=("convox", "rkey")).json() == []
-    assert "id" in httpx.get(console.url + "/auth", auth=("convox", "wkey")).json()
-    assert httpx.get(console.url + "/racks", auth=("convox", "nokey")).status_code == 401
+    assert HTTP.get(console.url + "/machines", auth=("convox", "rkey")).json() == []
+    assert "id" in HTTP.get(console.url + "/auth", auth=("convox", "wkey")).json()
+    assert HTTP.get(console.url + "/racks", auth=("convox", "nokey")).status_code == 401
 
 
 def test_console_requires_rack_header_and_selects_state(console: EmulatorHandle) -> None:
     console.reset()
-    write = httpx.Client(base_url=console.url, auth=("convox", "wkey"))
+    write = httpx.Client(verify=False, base_url=console.url, auth=("convox", "wkey"))
     missing = write.get("/apps")
     assert (missing.status_code, missing.text) == (400, "rack header required\n")
     unknown = write.get("/apps", headers={"Rack": "acme/nope"})
@@ -52,14 +52,14 @@ def test_console_requires_rack_header_and_selects_state(console: EmulatorHandle)
 
 def test_console_key_roles(console: EmulatorHandle) -> None:
     rack = {"Rack": "acme/prod"}
-    read = httpx.Client(base_url=console.url, auth=("convox", "rkey"), headers=rack)
+    read = httpx.Client(verify=False, base_url=console.url, auth=("convox", "rkey"), headers=rack)
     assert read.get("/apps").status_code == 200
     assert read.post("/apps", data={"name": "r"}).text == "you are unauthorized to access this\n"
-    write = httpx.Client(base_url=console.url, auth=("convox", "wkey"), headers=rack)
+    write = httpx.Client(verify=False, base_url=console.url, auth=("convox", "wkey"), headers=rack)
     assert write.put("/system/jwt/rotate").status_code == 403
-    admin = httpx.Client(base_url=console.url, auth=("convox", "akey"), headers=rack)
+    admin = httpx.Client(verify=False, base_url=console.url, auth=("convox", "akey"), headers=rack)
     assert admin.put("/system/jwt/rotate").text == "ok\n"
-    assert httpx.get(console.url + "/apps", auth=("convox", "bad"), headers=rack).status_code == 401
+    assert HTTP.get(console.url + "/apps", auth=("convox", "bad"), headers=rack).status_code == 401
     frames = ws_frames(console, "/apps/x/logs", {"Rack": "acme/prod"}, auth=("convox", "rkey"))
     assert frames == [(1, b"ERROR: app not found: x\n"), (2, b"")]
     for client in (read, write, admin):
@@ -73,7 +73,9 @@ def legacy() -> Iterator[EmulatorHandle]:
 
 
 def test_legacy_errors_are_500_text(legacy: EmulatorHandle) -> None:
-    client = httpx.Client(base_url=legacy.url, auth=("convox", "secret"), headers={"Accept": "application/json"})
+    client = httpx.Client(
+        verify=False, base_url=legacy.url, auth=("convox", "secret"), headers={"Accept": "application/json"}
+    )
     missing = client.get("/apps/nope")
     assert (missing.status_code, missing.text) == (500, "app not found: nope\n")
     assert missing.headers["content-type"] == "text/plain; charset=utf-8"

@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from .conftest import deploy, wait_for
+from .conftest import HTTP, deploy, wait_for
 
 
 def test_system_info(client: httpx.Client) -> None:
@@ -45,7 +45,7 @@ def test_jwt_token_validation_and_use(emu, client: httpx.Client) -> None:  # typ
         == "duration must be between 1 and 8760 hours\n"
     )
     token = client.post("/system/jwt/token", data={"role": "read", "durationInHour": "1"}).json()["token"]
-    reader = httpx.Client(base_url=emu.url, auth=("jwt", token))
+    reader = httpx.Client(verify=False, base_url=emu.url, auth=("jwt", token))
     assert reader.get("/apps").status_code == 200
     denied = reader.post("/apps", data={"name": "x"})
     assert (denied.status_code, denied.text) == (401, "you are unauthorized to access this\n")
@@ -55,7 +55,7 @@ def test_jwt_token_validation_and_use(emu, client: httpx.Client) -> None:  # typ
     assert reader.get("/auth").text == "ok\n"
     assert reader.post("/system/jwt/token", data={"role": "read", "durationInHour": "1"}).status_code == 401
     writer_token = client.post("/system/jwt/token", data={"role": "write", "durationInHour": "1"}).json()["token"]
-    writer = httpx.Client(base_url=emu.url, auth=("jwt", writer_token))
+    writer = httpx.Client(verify=False, base_url=emu.url, auth=("jwt", writer_token))
     assert writer.post("/apps", data={"name": "w"}).status_code == 200
     admin_denied = writer.post("/system/jwt/token", data={"role": "admin", "durationInHour": "1"})
     assert (admin_denied.status_code, admin_denied.text) == (403, "admin role required to mint admin tokens\n")
@@ -65,7 +65,7 @@ def test_jwt_token_validation_and_use(emu, client: httpx.Client) -> None:  # typ
     assert client.put("/system/jwt/rotate").text == "ok\n"
     expired = reader.get("/apps")
     assert (expired.status_code, expired.text) == (401, "invalid authentication: signature is invalid\n")
-    garbage = httpx.get(emu.url + "/apps", auth=("jwt", "not-a-token"))
+    garbage = HTTP.get(emu.url + "/apps", auth=("jwt", "not-a-token"))
     assert garbage.text == "invalid authentication: token contains an invalid number of segments\n"
     reader.close()
     writer.close()

@@ -8,7 +8,7 @@ import time
 import httpx
 import websocket
 
-from .conftest import PASSWORD, basic, create_app, deploy, text_of, wait_for, ws_frames
+from .conftest import HTTP, PASSWORD, basic, create_app, deploy, text_of, wait_for, ws_frames
 
 MARKER = b"F1E49A85-0AD7-4AEF-A618-C249C6E6568D"
 RES_MANIFEST = "resources:\n  db:\n    type: postgres\n  q:\n    type: memcached\nservices:\n  web:\n    port: 3000\n"
@@ -104,7 +104,7 @@ def test_origin_must_match_host(emu, client: httpx.Client) -> None:  # type: ign
         "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
         "Origin": "http://evil.example",
     }
-    resp = httpx.get(emu.url + "/apps/myapp/logs", headers=headers, auth=("convox", PASSWORD))
+    resp = HTTP.get(emu.url + "/apps/myapp/logs", headers=headers, auth=("convox", PASSWORD))
     assert resp.status_code == 403
     good = ws_frames(emu, "/apps/myapp/logs", {"Follow": "false", "Origin": emu.url})
     assert good[-1] == (2, b"")

@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from .conftest import create_app, deploy
+from .conftest import HTTP, create_app, deploy
 
 
 def test_json_is_pretty_printed_with_trailing_newline_and_request_id(client: httpx.Client) -> None:
@@ -53,7 +53,7 @@ def test_trailing_question_mark_and_check(client: httpx.Client, emu) -> None:  #
     resp = client.get("/apps?")
     assert resp.status_code == 200
     assert resp.json() == []
-    check = httpx.get(emu.url + "/check")
+    check = HTTP.get(emu.url + "/check")
     assert check.status_code == 200
     assert check.content == b"ok"
     assert "x-frame-options" not in check.headers
