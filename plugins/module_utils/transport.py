@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import datetime
-import email.utils
 import json
 import random
 import re
@@ -165,6 +164,8 @@ def parse_retry_after(value: Optional[str], now: Optional[float] = None) -> Opti
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils  # only needed for this rare header form
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
