@@ -239,7 +239,7 @@ def _hint_for(error: BaseException) -> str:
     if isinstance(error, _error_class("ConvoxRollbackError")):
         return "Check the app's logs (convox logs) and fix the release, then run the task again."
     if isinstance(error, _error_class("ConvoxBuildFailedError")):
-        return "Fix the build (see the log lines above) and run the task again."
+        return "Fix the build (see its last log lines below) and run the task again."
     if isinstance(error, _error_class("ConvoxTimeoutError")):
         return "The rack keeps working; raise wait_timeout (or timeout) or check the rack, then run the task again."
     if isinstance(error, _error_class("ConvoxConnectionError")):
@@ -400,8 +400,10 @@ class ConvoxModule:
         """Report ``error`` while doing ``action`` on ``target``: message, hint, failure dict."""
         what = f"{action} {target}".strip()
         reason = str(getattr(error, "message", None) or error).strip() or type(error).__name__
-        msg = f"Could not {what} on {self.rack_label}: {reason.rstrip('.')}. {_hint_for(error)}"
         log_tail = getattr(error, "log_tail", None)
+        if log_tail:
+            reason = reason.splitlines()[0].rstrip(":")  # the log follows once, at the end
+        msg = f"Could not {what} on {self.rack_label}: {reason.rstrip('.')}. {_hint_for(error)}"
         if log_tail:
             msg += f" Last build log lines:\n{log_tail}"
         self.fail(msg, failure=failure_details(error), **result)
