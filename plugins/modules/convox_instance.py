@@ -177,7 +177,7 @@ def rekey(cm: ConvoxModule) -> None:
         predicted = {"name": "(new key pair)", "private_key": HIDDEN}
         cm.exit(True, diff=cm.diff({}, {"name": predicted["name"]}), key_pair=predicted)
         return
-    cm.set_context("roll the instance key on", "the rack")
+    cm.set_context("roll the instance key")
     try:
         pair = to_plain(cm.client.instances.keyroll())
     except convox_errors.ConvoxAPIError as exc:
@@ -220,7 +220,7 @@ def main() -> None:
     if cm.params["state"] == "absent":
         cm.run(lambda: terminate(cm), "read", f"instance {cm.params['id']}")
     else:
-        cm.run(lambda: rekey(cm), "roll the instance key on", "the rack")
+        cm.run(lambda: rekey(cm), "roll the instance key")
 
 
 if __name__ == "__main__":

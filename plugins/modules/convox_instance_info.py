@@ -118,7 +118,7 @@ def main() -> None:
         instances.sort(key=lambda i: str(i.get("id")))
         cm.exit(False, instances=instances)
 
-    cm.run(gather, "list instances of", "the rack")
+    cm.run(gather, "list the instances")
 
 
 if __name__ == "__main__":

@@ -142,7 +142,7 @@ class Rack(DeclarativeResource):
 
     @property
     def target(self) -> str:
-        return "the rack"
+        return "the rack settings"
 
     def read(self) -> Optional[Dict[str, Any]]:
         system = to_plain(self.cm.client.system.get()) or {}

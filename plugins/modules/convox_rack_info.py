@@ -154,7 +154,7 @@ def main() -> None:
         system = cm.client.system
         result: Dict[str, Any] = {}
         for item in dict.fromkeys(params["gather"]):
-            cm.set_context(f"read {item} of", "the rack")
+            cm.set_context(f"read the rack's {item}")
             try:
                 if item == "system":
                     result["system"] = to_plain(system.get())
@@ -176,12 +176,12 @@ def main() -> None:
                 if not unsupported(exc):
                     raise
                 cm.fail(
-                    f"Could not read {item} of the rack on {cm.rack_label}: {INSTEAD.get(item, UNSUPPORTED)}",
+                    f"Could not read the rack's {item} on {cm.rack_label}: {INSTEAD.get(item, UNSUPPORTED)}",
                     failure=failure_details(exc),
                 )
         cm.exit(False, **result)
 
-    cm.run(gather, "read", "the rack")
+    cm.run(gather, "read the rack")
 
 
 if __name__ == "__main__":

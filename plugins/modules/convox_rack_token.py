@@ -11,7 +11,8 @@ version_added: 0.1.0
 description:
   - Mints a JSON Web Token for the rack API with a O(role) and a lifetime of
     O(duration_hours) (C(POST /system/jwt/token)). The token is used as the password with
-    the user name C(jwt), for example in O(password) of this collection's modules or in
+    the user name C(jwt): in this collection's modules, O(host=https://jwt@api.myrack.example.com)
+    with the token as O(password); for the Convox CLI,
     C(RACK_URL=https://jwt:TOKEN@api.myrack.example.com).
   - With O(rotate=true), rotates the rack's signing key instead
     (C(PUT /system/jwt/rotate), admin only). Every token minted before becomes invalid, and
@@ -68,8 +69,9 @@ EXAMPLES = r"""
   register: monitoring
   no_log: true
 
-- name: Use it to read the rack
+- name: Use it to read the rack (user name jwt in the URL, the token as password)
   convox.convox.convox_rack_info:
+    host: "{{ rack_url | regex_replace('://', '://jwt@') }}"
     password: "{{ monitoring.token }}"
   no_log: true
 
@@ -111,9 +113,19 @@ rotated:
 import datetime
 from typing import Any, Dict
 
-from ansible_collections.convox.convox.plugins.module_utils._module import HIDDEN, ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
+from ansible_collections.convox.convox.plugins.module_utils._module import HIDDEN, ConvoxModule, failure_details
 
 MAX_HOURS = 8760
+
+
+def admin_needed(cm: ConvoxModule, error: BaseException, action: str) -> None:
+    reason = str(getattr(error, "message", "") or error).strip()
+    cm.fail(
+        f"Could not {action} on {cm.rack_label}: {reason}. This needs the admin role: use the rack password "
+        "or an admin token.",
+        failure=failure_details(error),
+    )
 
 
 def mint(cm: ConvoxModule) -> None:
@@ -123,8 +135,14 @@ def mint(cm: ConvoxModule) -> None:
     if cm.check_mode:
         cm.exit(True, msg="Check mode: no token was minted.", **result)
         return
-    cm.set_context(f"mint a {role} token on", "the rack")
-    token = cm.client.system.jwt(role, hours)
+    cm.set_context(f"mint {'an' if role == 'admin' else 'a'} {role} token")
+    try:
+        token = cm.client.system.jwt(role, hours)
+    except convox_errors.ConvoxForbiddenError as exc:
+        if "admin" not in str(getattr(exc, "message", "")):
+            raise
+        admin_needed(cm, exc, f"mint an {role} token")
+        return
     expires = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(hours=hours)
     result["expires"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
     if cm.module.no_log:
@@ -138,8 +156,14 @@ def mint(cm: ConvoxModule) -> None:
 def rotate(cm: ConvoxModule) -> None:
     cm.client.system.get()
     if not cm.check_mode:
-        cm.set_context("rotate the token signing key of", "the rack")
-        cm.client.system.jwt_rotate()
+        cm.set_context("rotate the token signing key")
+        try:
+            cm.client.system.jwt_rotate()
+        except convox_errors.ConvoxForbiddenError as exc:
+            if "admin" not in str(getattr(exc, "message", "")):
+                raise
+            admin_needed(cm, exc, "rotate the token signing key")
+            return
     cm.exit(True, rotated=True)
 
 
@@ -152,12 +176,12 @@ def main() -> None:
         }
     )
     if cm.params["rotate"]:
-        cm.run(lambda: rotate(cm), "rotate the token signing key of", "the rack")
+        cm.run(lambda: rotate(cm), "rotate the token signing key")
         return
     hours = cm.params["duration_hours"]
     if not 1 <= hours <= MAX_HOURS:
         cm.fail(f"Option duration_hours must be between 1 and {MAX_HOURS}, got {hours}. Nothing was sent to the rack.")
-    cm.run(lambda: mint(cm), "mint a token on", "the rack")
+    cm.run(lambda: mint(cm), "mint a token")
 
 
 if __name__ == "__main__":
