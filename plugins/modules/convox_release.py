@@ -124,6 +124,18 @@ from ansible_collections.convox.convox.plugins.module_utils._module import (
 )
 
 
+def _refuse_older(cm: ConvoxModule, client: Any, app_name: str, target: Any, active: str) -> None:
+    """The rack refuses to promote a release older than the active one; say so before sending anything."""
+    if not active or target.created is None:
+        return
+    current = client.releases.get(app_name, active)
+    if current.created is not None and target.created < current.created:
+        cm.fail(
+            f"Release {normalize_id(target.id)} of app {app_name} is older than the active release {active}; "
+            "the rack only promotes newer releases. Use state: rolled_back to go back to it."
+        )
+
+
 def main() -> None:
     cm = ConvoxModule(
         {
@@ -150,6 +162,7 @@ def main() -> None:
         result: Dict[str, Any]
         if params["state"] == "promoted":
             if active != release_id:
+                _refuse_older(cm, client, app_name, target, active)
                 changed = True
                 if not cm.check_mode:
                     promote(cm, app_name, release_id, force=params["force"])
