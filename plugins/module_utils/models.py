@@ -15,39 +15,59 @@ importing this module stays cheap.
 
 import dataclasses
 import datetime
-import traceback
 from typing import TYPE_CHECKING, Annotated, Any, Dict, List, Optional, Type, TypeVar
 
+from ._pydantic import (
+    HAS_PYDANTIC,
+    PYDANTIC_IMPORT_ERROR,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+)
 from .errors import ConvoxError
 
-HAS_PYDANTIC: bool
-PYDANTIC_IMPORT_ERROR: Optional[str]
-if TYPE_CHECKING:
-    from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-else:
-    try:
-        from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-    except ImportError:
-        HAS_PYDANTIC = False
-        PYDANTIC_IMPORT_ERROR = traceback.format_exc()
-
-        class BaseModel:  # placeholder so the classes below still define
-            pass
-
-        class ValidationError(Exception):
-            pass
-
-        def BeforeValidator(func):
-            return func
-
-        def ConfigDict(**kwargs):
-            return kwargs
-
-        def Field(default=None, **kwargs):
-            return default
-    else:
-        HAS_PYDANTIC = True
-        PYDANTIC_IMPORT_ERROR = None
+__all__ = [
+    "HAS_PYDANTIC",
+    "PYDANTIC_IMPORT_ERROR",
+    "App",
+    "AppConfig",
+    "AppDiagnosticReport",
+    "Balancer",
+    "BalancerPort",
+    "Build",
+    "Capacity",
+    "Certificate",
+    "ConvoxModel",
+    "EnvPlan",
+    "Instance",
+    "KeyPair",
+    "LetsEncryptConfig",
+    "LetsEncryptSolver",
+    "ManifestScale",
+    "ManifestService",
+    "Metric",
+    "MetricValue",
+    "ObjectRef",
+    "Process",
+    "Registry",
+    "Release",
+    "Resource",
+    "ResourceType",
+    "ResourceTypeParameter",
+    "Route53Solver",
+    "RunResult",
+    "Service",
+    "ServiceAutoscaleState",
+    "ServiceMetricsRow",
+    "ServiceNlbPort",
+    "ServicePort",
+    "System",
+    "SystemJwt",
+    "parse",
+    "parse_list",
+    "to_result",
+]
 
 ZERO_TIME_PREFIX = "0001-01-01T00:00:00"
 
@@ -95,271 +115,101 @@ class ConvoxModel(BaseModel):
         return _model_result(self)
 
 
-class App(ConvoxModel):
-    name: Str = ""
-    generation: Str = ""
-    locked: bool = False
-    release: Str = ""
-    router: Str = ""
-    status: Str = ""
-    parameters: StrMap = Field(default_factory=dict)
-    budget: Optional[Dict[str, Any]] = None
+# The model classes live in three files loaded on first use (defining ~30 pydantic classes costs
+# tens of milliseconds; a module task only needs a few of them). ``from .models import App``
+# works as usual.
 
+if TYPE_CHECKING:
+    from ._models_apps import (
+        App,
+        AppConfig,
+        AppDiagnosticReport,
+        Build,
+        ManifestScale,
+        ManifestService,
+        ObjectRef,
+        Release,
+    )
+    from ._models_rack import (
+        Capacity,
+        Certificate,
+        Instance,
+        KeyPair,
+        LetsEncryptConfig,
+        LetsEncryptSolver,
+        Registry,
+        Resource,
+        ResourceType,
+        ResourceTypeParameter,
+        Route53Solver,
+        System,
+        SystemJwt,
+    )
+    from ._models_runtime import (
+        Balancer,
+        BalancerPort,
+        Metric,
+        MetricValue,
+        Process,
+        Service,
+        ServiceAutoscaleState,
+        ServiceMetricsRow,
+        ServiceNlbPort,
+        ServicePort,
+    )
 
-class Build(ConvoxModel):
-    id: Str = ""
-    app: Str = ""
-    description: Str = ""
-    entrypoint: Str = ""
-    git_sha: Str = ""
-    logs: Str = ""
-    manifest: Str = ""
-    process: Str = ""
-    release: Str = ""
-    reason: Str = ""
-    repository: Str = ""
-    status: Str = ""
-    started: Time = None
-    ended: Time = None
+LAZY_MODELS = {
+    "App": "_models_apps",
+    "Build": "_models_apps",
+    "Release": "_models_apps",
+    "ObjectRef": "_models_apps",
+    "AppConfig": "_models_apps",
+    "ManifestScale": "_models_apps",
+    "ManifestService": "_models_apps",
+    "AppDiagnosticReport": "_models_apps",
+    "Process": "_models_runtime",
+    "ServicePort": "_models_runtime",
+    "ServiceNlbPort": "_models_runtime",
+    "ServiceAutoscaleState": "_models_runtime",
+    "Service": "_models_runtime",
+    "BalancerPort": "_models_runtime",
+    "Balancer": "_models_runtime",
+    "MetricValue": "_models_runtime",
+    "Metric": "_models_runtime",
+    "ServiceMetricsRow": "_models_runtime",
+    "Resource": "_models_rack",
+    "ResourceTypeParameter": "_models_rack",
+    "ResourceType": "_models_rack",
+    "Instance": "_models_rack",
+    "KeyPair": "_models_rack",
+    "Registry": "_models_rack",
+    "Certificate": "_models_rack",
+    "System": "_models_rack",
+    "Capacity": "_models_rack",
+    "SystemJwt": "_models_rack",
+    "Route53Solver": "_models_rack",
+    "LetsEncryptSolver": "_models_rack",
+    "LetsEncryptConfig": "_models_rack",
+}
 
+if not TYPE_CHECKING:
 
-class Release(ConvoxModel):
-    id: Str = ""
-    app: Str = ""
-    build: Str = ""
-    env: Str = ""
-    manifest: Str = ""
-    description: Str = ""
-    created: Time = None
+    def __getattr__(name):
+        group = LAZY_MODELS.get(name)
+        if group == "_models_apps":
+            from . import _models_apps as module
+        elif group == "_models_runtime":
+            from . import _models_runtime as module
+        elif group == "_models_rack":
+            from . import _models_rack as module
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
 
-
-class Process(ConvoxModel):
-    id: Str = ""
-    app: Str = ""
-    command: Str = ""
-    cpu: float = 0.0
-    gpu: int = 0
-    host: Str = ""
-    image: Str = ""
-    instance: Str = ""
-    memory: float = 0.0
-    name: Str = ""
-    ports: StrList = Field(default_factory=list)
-    release: Str = ""
-    started: Time = None
-    status: Str = ""
-    service: Str = ""
-    task_definition: Optional[str] = Field(default=None, alias="task_definition")
-
-
-class ServicePort(ConvoxModel):
-    balancer: int = 0
-    certificate: Str = ""
-    container: int = 0
-
-
-class ServiceNlbPort(ConvoxModel):
-    container_port: int = 0
-    port: int = 0
-    protocol: Str = ""
-    scheme: Str = ""
-    certificate: Str = ""
-    cross_zone: Optional[bool] = None
-    allow_cidr: StrList = Field(default_factory=list)
-    preserve_client_ip: Optional[bool] = None
-
-
-class ServiceAutoscaleState(ConvoxModel):
-    enabled: bool = False
-    cpu_threshold: Optional[int] = None
-    mem_threshold: Optional[int] = None
-    gpu_threshold: Optional[int] = None
-    queue_threshold: Optional[int] = None
-    metric_name: Optional[str] = None
-    custom_triggers: Optional[int] = None
-
-
-class Service(ConvoxModel):
-    name: Str = ""
-    count: int = 0
-    cpu: int = 0
-    memory: int = 0
-    gpu: int = 0
-    gpu_vendor: Str = ""
-    domain: Str = ""
-    ports: Annotated[List[ServicePort], BeforeValidator(_none_list)] = Field(default_factory=list)
-    nlb: Annotated[List[ServiceNlbPort], BeforeValidator(_none_list)] = Field(default_factory=list)
-    min: Optional[int] = None
-    max: Optional[int] = None
-    cold_start: Optional[bool] = None
-    autoscale: Optional[ServiceAutoscaleState] = None
-    agent: Optional[bool] = None
-
-
-class Resource(ConvoxModel):
-    name: Str = ""
-    type: Str = ""
-    status: Str = ""
-    url: Str = ""
-    parameters: StrMap = Field(default_factory=dict)
-    apps: Annotated[List[App], BeforeValidator(_none_list)] = Field(default_factory=list)
-
-
-class ResourceTypeParameter(ConvoxModel):
-    name: Str = ""
-    default: Str = ""
-    description: Str = ""
-
-
-class ResourceType(ConvoxModel):
-    name: Str = ""
-    parameters: Annotated[List[ResourceTypeParameter], BeforeValidator(_none_list)] = Field(default_factory=list)
-
-
-class Instance(ConvoxModel):
-    id: Str = ""
-    agent: bool = False
-    cpu: float = 0.0
-    cpu_capacity: float = 0.0
-    cpu_allocatable: float = 0.0
-    gpu_capacity: int = 0
-    gpu_allocatable: int = 0
-    memory: float = 0.0
-    memory_capacity: float = 0.0
-    memory_allocatable: float = 0.0
-    private_ip: Str = ""
-    public_ip: Str = ""
-    processes: int = 0
-    status: Str = ""
-    started: Time = None
-
-
-class KeyPair(ConvoxModel):
-    name: Optional[str] = None
-    private_key: Optional[str] = Field(default=None, repr=False)
-
-
-class Registry(ConvoxModel):
-    server: Str = ""
-    username: Str = ""
-    password: Str = Field(default="", repr=False)
-
-
-class Certificate(ConvoxModel):
-    id: Str = ""
-    domain: Str = ""
-    domains: StrList = Field(default_factory=list)
-    expiration: Time = None
-    status: Str = ""
-
-
-class ObjectRef(ConvoxModel):
-    url: Str = Field(default="", alias="Url")
-
-
-class AppConfig(ConvoxModel):
-    name: Str = ""
-    value: Str = ""
-
-
-class System(ConvoxModel):
-    name: Str = ""
-    count: int = 0
-    domain: Str = ""
-    provider: Str = ""
-    rack_domain: Str = ""
-    router_internal: Str = ""
-    region: Str = ""
-    status: Str = ""
-    type: Str = ""
-    version: Str = ""
-    outputs: StrMap = Field(default_factory=dict)
-    parameters: StrMap = Field(default_factory=dict)
-
-
-class Capacity(ConvoxModel):
-    cluster_cpu: int = 0
-    cluster_gpu: int = 0
-    cluster_memory: int = 0
-    process_count: int = 0
-    process_cpu: int = 0
-    process_gpu: int = 0
-    process_memory: int = 0
-
-
-class BalancerPort(ConvoxModel):
-    protocol: Str = ""
-    source: int = 0
-    target: int = 0
-
-
-class Balancer(ConvoxModel):
-    name: Str = ""
-    endpoint: Str = ""
-    service: Str = ""
-    ports: Annotated[List[BalancerPort], BeforeValidator(_none_list)] = Field(default_factory=list)
-
-
-class MetricValue(ConvoxModel):
-    time: Time = None
-    avg: float = 0.0
-    count: float = 0.0
-    max: float = 0.0
-    min: float = 0.0
-    sum: float = 0.0
-
-
-class Metric(ConvoxModel):
-    name: Str = ""
-    values: Annotated[List[MetricValue], BeforeValidator(_none_list)] = Field(default_factory=list)
-
-
-class ServiceMetricsRow(ConvoxModel):
-    name: Str = ""
-    metrics: Annotated[List[Metric], BeforeValidator(_none_list)] = Field(default_factory=list)
-
-
-class SystemJwt(ConvoxModel):
-    token: Str = ""
-
-
-class Route53Solver(ConvoxModel):
-    hosted_zone_id: Optional[str] = None
-    region: Optional[str] = None
-    role: Optional[str] = None
-
-
-class LetsEncryptSolver(ConvoxModel):
-    id: int = 0
-    dns_zones: StrList = Field(default_factory=list)
-    route53: Optional[Route53Solver] = None
-
-
-class LetsEncryptConfig(ConvoxModel):
-    role: Str = ""
-    solvers: Annotated[List[LetsEncryptSolver], BeforeValidator(_none_list)] = Field(default_factory=list)
-
-
-class ManifestScale(ConvoxModel):
-    min: Optional[int] = None
-    max: Optional[int] = None
-
-
-class ManifestService(ConvoxModel):
-    name: Str = ""
-    environment: StrList = Field(default_factory=list)
-    scale: Optional[ManifestScale] = None
-
-
-class AppDiagnosticReport(ConvoxModel):
-    namespace: Str = ""
-    rack: Str = ""
-    app: Str = ""
-    timestamp: Time = None
-    overview: Optional[Dict[str, Any]] = None
-    init_pods: Optional[List[Any]] = Field(default=None, alias="initPods")
-    pods: Optional[List[Any]] = None
-    summary: Optional[Dict[str, Any]] = None
+    def __dir__():
+        return sorted(set(globals()) | set(LAZY_MODELS))
 
 
 # --------------------------------------------------------------------------------------------
@@ -387,7 +237,7 @@ class EnvPlan:
     """What ``environment.apply`` would change (computed without writing anything)."""
 
     app: str
-    base_release: Optional[Release]
+    base_release: Optional["Release"]
     current: Dict[str, str]
     desired: Dict[str, str]
     added: List[str]

@@ -18,6 +18,10 @@ from ansible_collections.convox.convox.plugins.module_utils.errors import Convox
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE_UTILS = [
+    "_pydantic",
+    "_models_apps",
+    "_models_runtime",
+    "_models_rack",
     "errors",
     "credentials",
     "transport",

@@ -317,3 +317,33 @@ def test_parse_errors():
     assert m.parse_list(m.App, None) == []
     with pytest.raises(ConvoxError, match="Capacity"):
         m.parse(m.Capacity, {"cluster-cpu": "lots"})
+
+
+def test_model_groups_load_lazily():
+    import subprocess
+    import sys
+
+    here = __import__("os").path.dirname(__import__("os").path.abspath(__file__))
+    code = (
+        f"import sys; sys.path.insert(0, {here!r}); import conftest; conftest._install()\n"
+        "p = 'ansible_collections.convox.convox.plugins.module_utils.'\n"
+        "from ansible_collections.convox.convox.plugins.module_utils import client, models\n"
+        "print(sorted(n[len(p):] for n in sys.modules if n.startswith(p + '_models')))\n"
+        "models.App\n"
+        "print(sorted(n[len(p):] for n in sys.modules if n.startswith(p + '_models')))\n"
+        "from ansible_collections.convox.convox.plugins.module_utils.models import Resource\n"
+        "print(sorted(n[len(p):] for n in sys.modules if n.startswith(p + '_models')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.splitlines() == [
+        "[]",
+        "['_models_apps']",
+        "['_models_apps', '_models_rack']",
+    ]
+
+
+def test_unknown_model_name():
+    with pytest.raises(AttributeError, match="NoSuchModel"):
+        m.NoSuchModel  # noqa: B018
+    assert "Process" in dir(m)
+    assert set(m.LAZY_MODELS) <= set(m.__all__)
