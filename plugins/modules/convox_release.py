@@ -136,6 +136,18 @@ def _refuse_older(cm: ConvoxModule, client: Any, app_name: str, target: Any, act
         )
 
 
+def _pending_copy(client: Any, app_name: str, target: Any, active: str) -> Any:
+    """The newest release, when it is an unpromoted copy of ``target`` (same build and environment)."""
+    newest = client.releases.list(app_name, limit=1)
+    if not newest:
+        return None
+    candidate = newest[0]
+    if normalize_id(candidate.id) in (active, normalize_id(target.id)):
+        return None
+    same_build = normalize_id(candidate.build) == normalize_id(target.build)
+    return candidate if same_build and parse_env(candidate.env) == parse_env(target.env) else None
+
+
 def main() -> None:
     cm = ConvoxModule(
         {
@@ -187,7 +199,13 @@ def main() -> None:
                 after_active = active
             else:
                 changed = True
-                if cm.check_mode:
+                pending = _pending_copy(client, app_name, target, active)
+                if pending is not None:
+                    # An earlier run made this copy but could not promote it: promote it now.
+                    if not cm.check_mode:
+                        promote(cm, app_name, normalize_id(pending.id), force=params["force"])
+                    result = release_result(pending)
+                elif cm.check_mode:
                     result = release_result(target)
                     result.update(id=NEW_RELEASE, description=f"rollback to {release_id}", created=None)
                 else:
