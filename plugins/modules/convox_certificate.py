@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: convox_certificate
 short_description: Import, generate, remove, renew and apply TLS certificates on a Convox rack
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Manages the TLS certificates of a Convox rack, like C(convox certs import), C(convox certs generate),
     C(convox certs delete), C(convox certs renew) and C(convox ssl update).
@@ -16,7 +16,7 @@ description:
     certificate by its set of domain names.
   - Private keys are never shown in results, diffs or failure messages.
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 options:
   state:
     description:

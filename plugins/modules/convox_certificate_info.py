@@ -7,13 +7,13 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: convox_certificate_info
 short_description: List the TLS certificates of a Convox rack
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Lists the TLS certificates of a Convox rack with their domains and expiry (C(convox certs)).
   - With O(generated=true), lists the certificates the rack generates itself (Let's Encrypt), including pending
     ones, instead (C(convox certs --generated)).
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 options:
   generated:
     description:

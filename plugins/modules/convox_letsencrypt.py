@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: convox_letsencrypt
 short_description: Manage the Let's Encrypt DNS-01 solver configuration of a Convox rack
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Sets the configuration a Convox v3 rack uses to prove domain ownership to Let's Encrypt with DNS-01
     challenges (C(convox letsencrypt dns53 ...)). It holds an IAM role and a list of solvers, each serving
@@ -15,7 +15,7 @@ description:
   - The rack stores the configuration as one document; the module reads it, lays the options given over it and
     writes it back only when something differs.
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 options:
   role:
     description:

@@ -7,14 +7,14 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: convox_registry
 short_description: Manage the private Docker registries a Convox rack pulls from
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Adds, updates or removes the credentials a Convox rack uses to pull images from a private
     Docker registry (C(convox registries add) and C(convox registries remove)).
   - The rack keeps one entry per registry server; adding a server that exists overwrites it.
   - The password is never shown in the module's result, in diffs or in failure messages.
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 options:
   server:
     description:

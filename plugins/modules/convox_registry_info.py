@@ -7,12 +7,12 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: convox_registry_info
 short_description: List the private Docker registries of a Convox rack
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Lists the private Docker registries a Convox rack pulls from (C(convox registries)).
   - Passwords are never returned, even though some racks send them in their listing.
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 options:
   server:
     description:

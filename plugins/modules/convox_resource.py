@@ -7,14 +7,14 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: convox_resource
 short_description: Manage rack-level resources of a Convox rack
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Creates, updates, links and removes rack-level resources (C(convox rack resources)), such as webhooks.
   - Only the O(parameters) given are compared with the resource's; the others are left as they are.
   - App resources (databases declared in C(convox.yml)) are not managed here; list them with
     M(convox.convox.convox_resource_info) and O(convox.convox.convox_resource_info#module:app).
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 options:
   name:
     description:

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: convox_resource_info
 short_description: List the resources of a Convox rack or of an app, and the resource types
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Lists the rack-level resources of a Convox rack (C(convox rack resources)), or the resources of an app
     (C(convox resources)) with O(app).
@@ -15,7 +15,7 @@ description:
   - Passwords in resource URLs, and parameters whose name contains C(password), C(secret) or C(token), are
     hidden.
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 options:
   app:
     description:
