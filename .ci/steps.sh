@@ -73,6 +73,7 @@ step_venv() {
 step_venv-2.16() {
     make -s -C "$REPO" venv-2.16
     "$VENV216/bin/ansible" --version | head -1
+    install_get_pip_standin "$VENV216"
 }
 
 step_tools() {
@@ -161,7 +162,7 @@ in_tree() { cd "$(coll)"; }
 # progress lines (errors and ansible-test's own messages stay). Exit status is kept (pipefail).
 PIP_NOISE='^(Looking in (indexes|links)|WARNING: Location .* is ignored|Processing /|Requirement already satisfied|Collecting |Downloading |Using cached |Installing collected packages|Successfully (installed|uninstalled)|  Attempting uninstall|    Found existing installation|    Uninstalling |Obtaining |Preparing metadata|Building wheels?|  Building wheel|  Created wheel|  Stored in directory|Requirement |Ignoring )'
 ansible_test() {
-    "$@" 2>&1 | sed -E "/$PIP_NOISE/d"
+    "$@" 2>&1 | sed -E "\\#$PIP_NOISE#d"
 }
 
 step_sanity() {
