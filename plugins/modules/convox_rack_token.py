@@ -11,8 +11,8 @@ version_added: 0.1.0
 description:
   - Mints a JSON Web Token for the rack API with a O(role) and a lifetime of
     O(duration_hours) (C(POST /system/jwt/token)). The token is used as the password with
-    the user name C(jwt): in this collection's modules, O(host=https://jwt@api.myrack.example.com)
-    with the token as O(password); for the Convox CLI,
+    the user name C(jwt) - in this collection's modules, O(host=https://jwt@api.myrack.example.com)
+    with the token as O(password), and for the Convox CLI
     C(RACK_URL=https://jwt:TOKEN@api.myrack.example.com).
   - With O(rotate=true), rotates the rack's signing key instead
     (C(PUT /system/jwt/rotate), admin only). Every token minted before becomes invalid, and

@@ -227,11 +227,13 @@ def test_process_stop_is_a_noop_when_gone(run_module: Any, fake: FakeClient) -> 
 
 def test_process_stop_and_check_mode(run_module: Any, fake: FakeClient) -> None:
     alive = {"web-x": True}
-    fake.answers["processes.get"] = lambda app, pid: (
-        {"id": pid, "status": "running"}
-        if alive[pid]
-        else (_ for _ in ()).throw(api_error(errors.ConvoxNotFoundError, 500, f'pods "{pid}" not found'))
-    )
+
+    def get(app: str, pid: str) -> Dict[str, Any]:
+        if not alive[pid]:
+            raise api_error(errors.ConvoxNotFoundError, 500, f'pods "{pid}" not found')
+        return {"id": pid, "status": "running"}
+
+    fake.answers["processes.get"] = get
     fake.answers["processes.stop"] = lambda app, pid: alive.update({pid: False})
     checked = run_module(convox_process, {"app": "myapp", "id": "web-x", "state": "absent"}, check=True)
     assert checked["changed"] is True and fake.writes == [] and alive["web-x"]

@@ -29,11 +29,18 @@ start_extra_emulator() {
     if [ -z "${_extra_trap_set:-}" ]; then
         _extra_prev_trap=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")
         # shellcheck disable=SC2064
-        trap "for p in \$_extra_pids; do kill \$p 2>/dev/null || true; done; ${_extra_prev_trap:-true}" EXIT
+        trap "_stop_extra_emulators; ${_extra_prev_trap:-true}" EXIT
         _extra_trap_set=1
     fi
     [ "$_xtrace" = 1 ] && set -x
     return 0
+}
+
+_stop_extra_emulators() {
+    local pid
+    for pid in ${_extra_pids:-}; do
+        kill "$pid" 2>/dev/null || true
+    done
 }
 
 # A random key for console-mode API keys.

@@ -64,19 +64,22 @@ def main() -> None:
         tar.addfile(info, io.BytesIO(manifest))
     url = call("POST", f"/apps/{app}/objects/tmp/seed.tgz", buffer.getvalue(), "application/octet-stream")["Url"]
     build = call("POST", f"/apps/{app}/builds", form(url=url))
-    done = wait(
-        lambda: (lambda b: b if b["status"] in ("complete", "failed") else None)(
-            call("GET", f"/apps/{app}/builds/{build['id']}")
-        ),
-        "build",
-    )
+
+    def build_done():
+        current = call("GET", f"/apps/{app}/builds/{build['id']}")
+        return current if current["status"] in ("complete", "failed") else None
+
+    done = wait(build_done, "build")
     if done["status"] != "complete":
         raise SystemExit("build failed")
     release = done["release"]
     call("POST", f"/apps/{app}/releases/{release}/promote", form(force="false"))
-    wait(
-        lambda: (lambda a: a["status"] == "running" and a["release"] == release)(call("GET", f"/apps/{app}")), "promote"
-    )
+
+    def promoted():
+        current = call("GET", f"/apps/{app}")
+        return current["status"] == "running" and current["release"] == release
+
+    wait(promoted, "promote")
     sys.stdout.write(release + "\n")
 
 
