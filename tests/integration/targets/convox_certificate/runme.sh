@@ -5,6 +5,7 @@ source ../convox_registry/files/console.sh
 
 # The test certificate and key go where the module's EXAMPLES read them: files/ next to the playbook.
 CERT_FILES_DIR=$PWD/files
+# shellcheck disable=SC2317  # called from the EXIT trap
 _cert_cleanup() {
     rm -f "$CERT_FILES_DIR/ca.crt" "$CERT_FILES_DIR/example.com.crt" "$CERT_FILES_DIR/example.com.key"
 }
