@@ -339,7 +339,8 @@ def _time_text(value: Any) -> str:
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        return value.replace(microsecond=0).isoformat() + "Z"
+        text: str = value.replace(microsecond=0).isoformat()
+        return text + "Z"
     return str(value or "")
 
 

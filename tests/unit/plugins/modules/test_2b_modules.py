@@ -165,7 +165,9 @@ class FakeRack:
             return [models.Resource.model_validate(i) for i in items]
         return [models.Resource.model_validate(self.resources[n]) for n in sorted(self.resources)]
 
-    def resources_create(self, kind: str, name: Optional[str] = None, parameters: Optional[Dict[str, str]] = None):
+    def resources_create(
+        self, kind: str, name: Optional[str] = None, parameters: Optional[Dict[str, str]] = None
+    ) -> Any:
         if self.version == V3 and kind != "webhook":
             raise errors.ConvoxValidationError(400, f"rack resource type unknown: {kind}")
         data = {"name": name, "type": kind, "status": self.new_resource_status, "parameters": dict(parameters or {})}
@@ -221,7 +223,7 @@ class FakeRack:
 
     def certificates_generate(self, domains: List[str], issuer: Optional[str] = None, duration: Any = None) -> Any:
         letsencrypt = issuer == "letsencrypt"
-        cert = {
+        cert: Dict[str, Any] = {
             "id": f"cert-{'le' if letsencrypt else 'ss'}{len(self.certs):03d}",
             "domain": domains[0],
             "domains": list(domains),
@@ -584,7 +586,9 @@ def test_certificate_generate_idempotent_by_domain_set(run_module: Any, rack: Fa
         ({"id": "cert-a", "app": "myapp"}, "app, service and port together"),
     ],
 )
-def test_certificate_bad_input_sends_nothing(run_module: Any, rack: FakeRack, args: Dict[str, Any], message: str):
+def test_certificate_bad_input_sends_nothing(
+    run_module: Any, rack: FakeRack, args: Dict[str, Any], message: str
+) -> None:
     result = run_module(convox_certificate, args)
     assert result["failed"] is True
     assert message in result["msg"]
