@@ -108,17 +108,17 @@ def throughput(requests: int, rounds: int) -> Dict[str, Any]:
         bare = httpx.Client(auth=("convox", "bench-pw"), headers={"Accept": "application/json"})
         client.apps.create("bench")
         url = f"{emu.url}/apps/bench"
-        for _ in range(20):  # warm up both connections
+        for _warm in range(20):  # warm up both connections
             client.apps.get("bench")
             bare.get(url).json()
-        for _ in range(rounds):
+        for _round in range(rounds):
             emu.clear_requests()
             start = time.perf_counter()
-            for _ in range(per_round):
+            for _call in range(per_round):
                 client.apps.get("bench")
             timings["client"] += time.perf_counter() - start
             start = time.perf_counter()
-            for _ in range(per_round):
+            for _call in range(per_round):
                 response = bare.get(url)
                 response.raise_for_status()
                 response.json()

@@ -254,7 +254,7 @@ def redact(text: str, secrets: Sequence[Optional[str]]) -> str:
     for secret in secrets:
         if not secret or len(secret) < REDACT_MIN_LENGTH:
             continue
-        for form in {secret, quote(secret, safe=""), quote(secret, safe="/:")}:
+        for form in (secret, quote(secret, safe=""), quote(secret, safe="/:")):
             if form and form in text:
                 text = text.replace(form, "********")
     return text

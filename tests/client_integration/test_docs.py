@@ -28,7 +28,7 @@ def blocks():
 def test_doc_has_examples():
     found = blocks()
     assert len(found) >= 8
-    assert {marker for marker, _ in found} >= {"", "env", "settings"}
+    assert {marker for marker, _code in found} >= {"", "env", "settings"}
 
 
 def test_doc_examples_run(rack, tmp_path, monkeypatch):

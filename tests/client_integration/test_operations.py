@@ -102,7 +102,7 @@ def test_build_failure_reports_log_tail(client, rack, tmp_path):
 
 
 def test_promote_rollback_is_reported(client, rack, tmp_path):
-    _, good = deploy(client, "myapp", tmp_path / "good")
+    _build, good = deploy(client, "myapp", tmp_path / "good")
     bad_build = client.builds.create_from_directory(
         "myapp", source_dir(tmp_path / "bad", MANIFEST + "# emulator: fail-promote\n")
     )
@@ -116,7 +116,7 @@ def test_promote_rollback_is_reported(client, rack, tmp_path):
 
 
 def test_rollback_copies_forward(client, rack, tmp_path):
-    _, first = deploy(client, "myapp", tmp_path / "one")
+    _build, first = deploy(client, "myapp", tmp_path / "one")
     client.environment.set("myapp", {"A": "1"}, promote=True, wait=True, timeout=60)
     copy = client.releases.rollback("myapp", first, wait=True, timeout=60)
     assert copy.id not in (first,)
@@ -129,7 +129,7 @@ def test_rollback_copies_forward(client, rack, tmp_path):
 
 
 def test_environment(client, rack, tmp_path):
-    _, active = deploy(client, "myapp", tmp_path / "src")
+    _build, active = deploy(client, "myapp", tmp_path / "src")
     assert client.environment.get("myapp") == {}
     r1 = client.environment.set("myapp", {"FOO": "bar", "SECRET": "s3"})
     assert client.environment.get("myapp") == {}  # not promoted yet: the active release is unchanged
@@ -171,7 +171,7 @@ def test_services(client, rack, tmp_path):
 
 
 def test_processes(client, rack, tmp_path):
-    _, release = deploy(client, "myapp", tmp_path / "src")
+    _build, release = deploy(client, "myapp", tmp_path / "src")
     process = client.processes.run("myapp", "web", command="sleep 30", environment={"A": "1"}, memory=128)
     assert process.id.startswith("web-")
     running = waits.wait_process_status(client, "myapp", process.id, ["running"], interval=0.2)

@@ -90,7 +90,7 @@ class DockerIgnore:
 
     @property
     def has_exceptions(self) -> bool:
-        return any(negate for _, negate in self.rules)
+        return any(negate for _regex, negate in self.rules)
 
     def excluded(self, relpath: str) -> bool:
         """True when ``relpath`` (``/``-separated) or one of its parents is excluded."""

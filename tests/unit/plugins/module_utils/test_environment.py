@@ -111,19 +111,19 @@ def test_set_merges_and_forks_from_active_release(client, rack):
 
 
 def test_set_replace(client, rack):
-    _, create, _ = rack
+    _router, create, _promote = rack
     client.environment.set("myapp", {"Z": "1"}, replace=True)
     assert sent_form(create)["env"] == "Z=1"
 
 
 def test_set_from_latest(client, rack):
-    _, create, _ = rack
+    _router, create, _promote = rack
     client.environment.set("myapp", {"D": "4"}, latest=True)
     assert sent_form(create) == {"env": "A=1\nB=2\nC=3\nD=4", "parent-release": "RNEWEST"}
 
 
 def test_no_change_creates_no_release(client, rack):
-    _, create, _ = rack
+    _router, create, _promote = rack
     result = client.environment.set("myapp", {"A": "1"}, promote=True)
     assert result.id == "RACTIVE"
     result = client.environment.unset("myapp", ["MISSING"])
@@ -132,7 +132,7 @@ def test_no_change_creates_no_release(client, rack):
 
 
 def test_unset(client, rack):
-    _, create, _ = rack
+    _router, create, _promote = rack
     client.environment.unset("myapp", "A")
     assert sent_form(create)["env"] == "B=2"
     client.environment.unset("myapp", ["A", "B"])
@@ -156,7 +156,7 @@ def test_plan_reports_keys_only(client, rack):
 
 
 def test_invalid_input_sends_nothing(client, rack):
-    router, _create, _ = rack
+    router, _create, _promote = rack
     with pytest.raises(ConvoxInputError):
         client.environment.set("myapp", {"BAD=KEY": "x"})
     with pytest.raises(ConvoxInputError):

@@ -76,14 +76,14 @@ LEGACY_CASES = [
 def test_status_mapping(status, message, cls):
     assert e.error_class(status, message) is cls
     error = e.from_response(status, message + "\n")
-    assert type(error) is cls
+    assert error.__class__ is cls
     assert error.status_code == status
     assert error.message == message
 
 
 @pytest.mark.parametrize(("message", "cls"), LEGACY_CASES)
 def test_legacy_500_mapping(message, cls):
-    assert type(e.from_response(500, message)) is cls
+    assert e.from_response(500, message).__class__ is cls
 
 
 @pytest.mark.parametrize(

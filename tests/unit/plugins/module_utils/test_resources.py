@@ -896,7 +896,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
 def test_operation_request(client, router, case):
-    _, call, method, path, query, body, headers, answer, check = case
+    _name, call, method, path, query, body, headers, answer, check = case
     route = router.route(method=method, path__regex=r".*").mock(return_value=answer)
     result = call(client)
     assert route.call_count == 1
@@ -918,7 +918,7 @@ def test_operation_request(client, router, case):
     else:
         assert request.headers["content-type"] == FORM
         assert parse_qsl(request.content.decode(), keep_blank_values=True) == body
-        names = [name for name, _ in parse_qsl(request.content.decode())]
+        names = [name for name, _value in parse_qsl(request.content.decode())]
         assert names == sorted(names)
     for name, value in headers.items():
         assert request.headers[name] == value

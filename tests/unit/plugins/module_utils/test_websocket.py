@@ -219,7 +219,7 @@ def run_routes(router, no_sleep):
 
 
 def test_run_attached(client, fake_ws, run_routes):
-    run, _, stop = run_routes
+    run, _get, stop = run_routes
     state = fake_ws([(TEXT, b"migrated\n"), (TEXT, MARKER + b"0\n"), (BINARY, b"")])
     result = client.processes.run_attached(
         "myapp", "web", "bin/migrate", release="R1", environment={"A": "1"}, memory=256, timeout=600
@@ -243,7 +243,7 @@ def test_run_attached_nonzero_exit(client, fake_ws, run_routes):
 
 
 def test_run_attached_error_still_deletes(client, fake_ws, run_routes):
-    _, _, stop = run_routes
+    _run, _get, stop = run_routes
     fake_ws([(TEXT, b"ERROR: exec failed\n"), (BINARY, b"")])
     with pytest.raises(e.ConvoxStreamError, match="exec failed"):
         client.processes.run_attached("myapp", "web", "ls")
@@ -251,7 +251,7 @@ def test_run_attached_error_still_deletes(client, fake_ws, run_routes):
 
 
 def test_run_attached_lost_stream_still_deletes(client, fake_ws, run_routes):
-    _, _, stop = run_routes
+    _run, _get, stop = run_routes
     fake_ws([(TEXT, b"half"), websocket_lib.WebSocketConnectionClosedException("gone")])
     with pytest.raises(e.ConvoxStreamError, match="lost"):
         client.processes.run_attached("myapp", "web", "ls")
