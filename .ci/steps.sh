@@ -67,12 +67,12 @@ install_get_pip_standin() {
 step_venv() {
     make -s -C "$REPO" venv
     "$VENV/bin/python" --version
-    "$VENV/bin/ansible" --version | head -1
+    "$VENV/bin/ansible" --version | sed -n 1p
 }
 
 step_venv-2.16() {
     make -s -C "$REPO" venv-2.16
-    "$VENV216/bin/ansible" --version | head -1
+    "$VENV216/bin/ansible" --version | sed -n 1p
     install_get_pip_standin "$VENV216"
 }
 
@@ -102,7 +102,7 @@ step_tools() {
             echo "WARNING: shellcheck is missing and cannot be installed (not root): sanity skips it" >&2
         fi
     fi
-    command -v shellcheck >/dev/null && shellcheck --version | sed -n 2p
+    if command -v shellcheck >/dev/null 2>&1; then shellcheck --version | sed -n 2p; fi
 }
 
 step_lint() {
