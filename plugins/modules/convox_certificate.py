@@ -232,6 +232,10 @@ class CertificateError(ValueError):
     """The given PEM is not a certificate this module can read."""
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _der_item(data: bytes, pos: int) -> Tuple[int, bytes, int]:
     """One DER item at ``pos``: (tag, value, position after it)."""
     if pos + 2 > len(data):
@@ -377,15 +381,15 @@ def domain_set(cert: Dict[str, Any]) -> frozenset:
     return frozenset(str(n).lower() for n in names)
 
 
-def rack_generation(client: Any) -> Optional[int]:
-    """3 for a v3 rack (version like 3.24.9), 2 for a v2 rack (timestamp version), None when unknown."""
+def rack_generation(client: Any) -> Tuple[Optional[int], str]:
+    """(3, version) for a v3 rack (like 3.24.9), (2, version) for a v2 rack (a timestamp), (None, version) else."""
     version = str(getattr(client.system.get(), "version", "") or "")
     if re.fullmatch(r"\d{8,}", version):
-        return 2
+        return 2, version
     major = version.split(".", 1)[0]
     if major.isdigit() and "." in version:
-        return 3 if int(major) >= 3 else 2
-    return None
+        return (3 if int(major) >= 3 else 2), version
+    return None, version
 
 
 # ---------------------------------------------------------------------------
@@ -598,8 +602,9 @@ class CertificateModule:
 
     def refuse_apply_on_v3(self) -> None:
         self.cm.set_context("read", "the rack version")
-        if rack_generation(self.cm.client) == 3:
-            self.cm.fail(V3_APPLY_MESSAGE)
+        generation, version = rack_generation(self.cm.client)
+        if generation == 3:
+            self.cm.fail(f"{_upper_first(self.cm.rack_label)} runs Convox {version}. {V3_APPLY_MESSAGE}")
 
     def absent(self, info: Optional[Dict[str, Any]]) -> None:
         params = self.params

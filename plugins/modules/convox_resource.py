@@ -141,6 +141,10 @@ V3_LINK_MESSAGE = (
 )
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def hide_url_password(value: str) -> str:
     return URL_CREDENTIALS.sub(lambda m: m.group("head") + HIDDEN + "@", value)
 
@@ -167,15 +171,15 @@ def resource_view(resource: Any) -> Dict[str, Any]:
     }
 
 
-def rack_generation(client: Any) -> Optional[int]:
-    """3 for a v3 rack (version like 3.24.9), 2 for a v2 rack (timestamp version), None when unknown."""
+def rack_generation(client: Any) -> Tuple[Optional[int], str]:
+    """(3, version) for a v3 rack (like 3.24.9), (2, version) for a v2 rack (a timestamp), (None, version) else."""
     version = str(getattr(client.system.get(), "version", "") or "")
     if re.fullmatch(r"\d{8,}", version):
-        return 2
+        return 2, version
     major = version.split(".", 1)[0]
     if major.isdigit() and "." in version:
-        return 3 if int(major) >= 3 else 2
-    return None
+        return (3 if int(major) >= 3 else 2), version
+    return None, version
 
 
 class RackResource(DeclarativeResource):
@@ -185,15 +189,17 @@ class RackResource(DeclarativeResource):
     def __init__(self, cm: ConvoxModule) -> None:
         super().__init__(cm)
         self._raw_parameters: Dict[str, str] = {}
-        self._generation: Optional[int] = None
-        self._generation_read = False
+        self._generation: Optional[Tuple[Optional[int], str]] = None
 
     def generation(self) -> Optional[int]:
-        if not self._generation_read:
+        if self._generation is None:
             self.cm.set_context("read", "the rack version")
             self._generation = rack_generation(self.cm.client)
-            self._generation_read = True
-        return self._generation
+        return self._generation[0]
+
+    def refusal(self, message: str) -> str:
+        version = self._generation[1] if self._generation else ""
+        return f"{_upper_first(self.cm.rack_label)} runs Convox {version}. {message}"
 
     def read(self) -> Optional[Dict[str, Any]]:
         try:
@@ -206,7 +212,7 @@ class RackResource(DeclarativeResource):
     def desired(self) -> Dict[str, Any]:
         desired: Dict[str, Any] = {"name": self.identity(), "type": self.params.get("type")}
         if self.params.get("parameters") is not None:
-            desired["parameters"] = {str(k): str(v) for k, v in self.params["parameters"].items()}
+            desired["parameters"] = {str(k): str(v) for k, v in self.params["parameters"].items() if v is not None}
         if self.params.get("apps") is not None:
             desired["apps"] = sorted(set(self.params["apps"]))
         return desired
@@ -236,9 +242,9 @@ class RackResource(DeclarativeResource):
         if self.generation() != 3:
             return
         if "parameters" in differences:
-            self.cm.fail(V3_UPDATE_MESSAGE, resource=self.view(None))
+            self.cm.fail(self.refusal(V3_UPDATE_MESSAGE), resource=self.view(None))
         if "apps" in differences:
-            self.cm.fail(V3_LINK_MESSAGE, resource=self.view(None))
+            self.cm.fail(self.refusal(V3_LINK_MESSAGE), resource=self.view(None))
 
     @staticmethod
     def _shown_parameters(parameters: Dict[str, str]) -> Dict[str, str]:

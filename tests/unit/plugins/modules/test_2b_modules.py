@@ -250,6 +250,9 @@ class FakeRack:
 class Client:
     """Routes ``client.<area>.<op>`` to ``FakeRack.<area>_<op>`` and records each call."""
 
+    rack = None
+    host = "http://127.0.0.1:9"
+
     def __init__(self, rack: FakeRack) -> None:
         self._rack = rack
 
@@ -414,6 +417,7 @@ def test_resource_v3_refuses_update_and_links_before_writing(run_module: Any, ra
             result = run_module(convox_resource, args, check=check)
             assert result["failed"] is True
             assert "v3 racks cannot" in result["msg"]
+            assert result["msg"].startswith("Rack at http://127.0.0.1:9 runs Convox 3.24.9.")
     assert rack.writes == []
     assert rack.ops.count("system.get") == 4
 
@@ -618,6 +622,7 @@ def test_certificate_apply_v3_refused_before_writing(run_module: Any, rack: Fake
     for check in (True, False):
         result = run_module(convox_certificate, args, check=check)
         assert result["failed"] is True and "v3 racks do not attach certificates" in result["msg"]
+        assert "runs Convox 3.24.9" in result["msg"]
     assert rack.writes == []
     rack.version = V2
     applied = run_module(convox_certificate, args)
