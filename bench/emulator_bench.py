@@ -31,16 +31,28 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("VmRSS not found")
 
 
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> float:
+    with open("/proc/loadavg", encoding="ascii") as handle:
+        return float(handle.read().split()[0])
+
+
 def percentile(values: List[float], pct: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(pct / 100.0 * len(ordered) + 0.5) - 1))
     return ordered[index]
 
 
-def measure_gets(client: httpx.Client, path: str, count: int) -> Dict[str, float]:
+def measure_gets(client: httpx.Client, path: str, count: int, pid: int) -> Dict[str, float]:
     for _i in range(20):
         client.get(path)
     latencies: List[float] = []
+    cpu_before = cpu_seconds(pid)
     started = time.perf_counter()
     for _i in range(count):
         before = time.perf_counter()
@@ -49,7 +61,9 @@ def measure_gets(client: httpx.Client, path: str, count: int) -> Dict[str, float
         if resp.status_code != 200:
             raise RuntimeError(f"GET {path}: {resp.status_code}")
     elapsed = time.perf_counter() - started
+    server_cpu_ms = (cpu_seconds(pid) - cpu_before) * 1000.0 / count
     return {
+        "server_cpu_ms_per_request": round(server_cpu_ms, 3),
         "requests": count,
         "rps": round(count / elapsed, 1),
         "p50_ms": round(statistics.median(latencies), 3),
@@ -81,13 +95,13 @@ def main() -> int:
     parser.add_argument("--apps", type=int, default=200)
     parser.add_argument("--releases", type=int, default=10)
     args = parser.parse_args()
-    result: Dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
+    result: Dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "load_before": load_average()}
     with (
         start_emulator(delay_scale=0.01) as emu,
         httpx.Client(base_url=emu.url, auth=("convox", emu.password), timeout=30) as client,
     ):
         result["rss_idle_mb"] = round(rss_mb(emu.pid), 1)
-        result["get_system"] = measure_gets(client, "/system", args.requests)
+        result["get_system"] = measure_gets(client, "/system", args.requests, emu.pid)
         started = time.perf_counter()
         populate(emu, client, args.apps, args.releases)
         result["populate_seconds"] = round(time.perf_counter() - started, 2)
@@ -97,8 +111,8 @@ def main() -> int:
         result["releases_per_app"] = args.releases
         result["processes"] = sum(len(a["processes"]) for a in emu.rack_state()["apps"].values())
         result["rss_loaded_mb"] = round(rss_mb(emu.pid), 1)
-        result["get_app_loaded"] = measure_gets(client, "/apps/app100", args.requests)
-        result["get_apps_list_loaded"] = measure_gets(client, "/apps", max(50, args.requests // 20))
+        result["get_app_loaded"] = measure_gets(client, "/apps/app100", args.requests, emu.pid)
+        result["get_apps_list_loaded"] = measure_gets(client, "/apps", max(50, args.requests // 20), emu.pid)
         emu.clear_requests()
         result["rss_after_gets_mb"] = round(rss_mb(emu.pid), 1)
     print(json.dumps(result, indent=2))

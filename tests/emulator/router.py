@@ -29,20 +29,32 @@ class Route:
         self.regex = re.compile("".join(parts), re.DOTALL)
 
 
+def _first_segment(path: str) -> str:
+    return path.split("/", 2)[1] if path.startswith("/") and len(path) > 1 else ""
+
+
 class Router:
+    """Routes are tried in registration order, within the bucket of their first path segment
+    (every pattern starts with a literal segment, so only that bucket can ever match)."""
+
     def __init__(self) -> None:
         self.routes: List[Route] = []
+        self._buckets: Dict[str, List[Route]] = {}
+
+    def _register(self, route: Route) -> None:
+        self.routes.append(route)
+        self._buckets.setdefault(_first_segment(route.pattern), []).append(route)
 
     def add(self, method: str, pattern: str, handler: Callable[..., Any]) -> None:
-        self.routes.append(Route(method, pattern, handler))
+        self._register(Route(method, pattern, handler))
 
     def socket(self, pattern: str, handler: Callable[..., Any]) -> None:
-        self.routes.append(Route("GET", pattern, handler, socket=True))
+        self._register(Route("GET", pattern, handler, socket=True))
 
     def match(self, method: str, path: str, upgrade: Optional[str]) -> Tuple[Optional[Route], Dict[str, str], int]:
         """Return (route, params, status): status 0 on a match, else 404 or 405."""
         mismatch = False
-        for route in self.routes:
+        for route in self._buckets.get(_first_segment(path), ()):
             found = route.regex.fullmatch(path)
             if not found:
                 continue

@@ -8,6 +8,7 @@ import re
 import secrets
 import string
 from datetime import datetime, timedelta, timezone
+from json.encoder import encode_basestring
 from typing import Any, Dict, List, Optional
 from urllib.parse import parse_qsl
 
@@ -66,10 +67,61 @@ _HTML_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2
 _HTML_RE = re.compile("[<>&\u2028\u2029]")
 
 
+def _encode(value: Any, pad: str, out: List[str]) -> None:
+    """Indented JSON (2 spaces) without the pure-Python encoder that json.dumps(indent=...) uses."""
+    if isinstance(value, str):
+        out.append(encode_basestring(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        out.append(json.dumps(_plain(value)))
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = pad + "  "
+        out.append("{\n")
+        first = True
+        for key, item in value.items():
+            if not first:
+                out.append(",\n")
+            first = False
+            out.append(inner)
+            out.append(encode_basestring(str(key)))
+            out.append(": ")
+            _encode(item, inner, out)
+        out.append("\n" + pad + "}")
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        inner = pad + "  "
+        out.append("[\n")
+        first = True
+        for item in value:
+            if not first:
+                out.append(",\n")
+            first = False
+            out.append(inner)
+            _encode(item, inner, out)
+        out.append("\n" + pad + "]")
+    else:
+        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
 def go_json(value: Any) -> bytes:
     """Encode like Go's json.MarshalIndent(v, "", "  ") plus the trailing newline of an Encoder."""
-    text = json.dumps(_plain(value), indent=2, ensure_ascii=False)
-    text = _HTML_RE.sub(lambda m: _HTML_ESCAPES[m.group(0)], text)
+    out: List[str] = []
+    _encode(value, "", out)
+    text = "".join(out)
+    if _HTML_RE.search(text):
+        text = _HTML_RE.sub(lambda m: _HTML_ESCAPES[m.group(0)], text)
     return (text + "\n").encode("utf-8", "replace")
 
 

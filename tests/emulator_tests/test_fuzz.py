@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from emulator.server import Emulator
 from emulator.testing import EmulatorHandle
 
-from .conftest import deploy
+from .conftest import deploy, ws_frames
 
 ALLOWED_500 = re.compile(
     r'(" not found$|^strconv\.|^no release for app: |^no such service: |^no such resource: |^parsing time |'
@@ -184,3 +184,45 @@ def test_routes_never_crash(
     assert resp.status_code in (200, 202, 400, 401, 403, 404, 405, 409, 422, 500, 501), resp.status_code
     if resp.status_code not in (404, 405) or resp.content:
         assert "request-id" in resp.headers
+
+
+# Process log streams follow a service pod for as long as it lives, so they are left out here.
+SOCKET_ROUTES = [r.pattern for r in Emulator().router.routes if r.socket and not r.pattern.endswith("{pid}/logs")]
+SOCKET_HEADERS = [
+    "Command",
+    "Tty",
+    "Disable-Stdin",
+    "Entrypoint",
+    "Height",
+    "Width",
+    "Follow",
+    "Since",
+    "Prefix",
+    "Tail",
+    "Filter",
+    "Previous",
+    "Maxlogrequests",
+]
+SOCKET_VALUES = ["", "true", "false", "0", "5", "x", "2m", "1ms", "3d", "echo hi", "sh -c 'exit 4'", "sleep 0", "'"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pattern=st.sampled_from(SOCKET_ROUTES),
+    segments=st.lists(st.sampled_from(SEGMENTS[:7]), min_size=2, max_size=2),
+    headers=st.dictionaries(st.sampled_from(SOCKET_HEADERS), st.sampled_from(SOCKET_VALUES), max_size=4),
+)
+def test_socket_routes_always_end_cleanly(
+    fuzz_target: EmulatorHandle, pattern: str, segments: List[str], headers: Dict[str, str]
+) -> None:
+    headers = dict(headers, Follow="false")
+    if "Command" not in headers and "exec" in pattern:
+        headers["Command"] = "true"
+    path = _fill(pattern, segments)
+    frames = ws_frames(fuzz_target, path, headers, stop_after=200, send=[(2, b"")])
+    assert frames[-1] == (2, b""), (path, headers, frames[-3:])
+    for _opcode, data in frames:
+        assert b"internal emulator error" not in data
+        if data.startswith(b"ERROR: "):
+            message = data[7:].decode().strip()
+            assert not message.startswith("Traceback"), message
