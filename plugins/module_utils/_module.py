@@ -24,6 +24,7 @@ module pays for them only when it talks to the rack.
 from __future__ import annotations
 
 import copy
+import sys
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -348,6 +349,9 @@ class ConvoxModule:
         return self._client
 
     def _build_client(self) -> Any:
+        # httpx imports its command-line interface (rich, click, pygments: over 100 ms) whenever
+        # those happen to be installed; a module never uses it, and httpx copes with its absence.
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
         try:
             from ansible_collections.convox.convox.plugins.module_utils import client as client_module
         except ImportError as exc:  # the collection itself is incomplete
@@ -364,6 +368,10 @@ class ConvoxModule:
             "verify": params.get("validate_certs", True),
             "ca_path": params.get("ca_path") or None,
         }
+        if str(options["host"] or "").lower().startswith("http://"):
+            # Plain HTTP (no redirects are followed) never reaches TLS: skip loading the CA bundle,
+            # which costs a module a few hundred milliseconds.
+            options["verify"] = False
         if params.get("timeout") is not None:
             options["timeout"] = float(params["timeout"])
         try:

@@ -294,3 +294,28 @@ def test_missing_library_reported_with_missing_required_lib(run_module: Any, mon
     result = run_module(THING, {"name": "a"})
     assert result["failed"] is True
     assert "httpx" in result["msg"]
+
+
+@pytest.mark.parametrize(
+    ("host", "validate", "expected"),
+    [("http://127.0.0.1:1", True, False), ("https://api.example.com", True, True), ("https://x", False, False)],
+)
+def test_client_options(run_module: Any, monkeypatch: Any, host: str, validate: bool, expected: bool) -> None:
+    seen: Dict[str, Any] = {}
+
+    class FakeConvoxClient(_Store):
+        def __init__(self, **options: Any) -> None:
+            super().__init__()
+            seen.update(options)
+
+    fake_client_module = types.SimpleNamespace(
+        HAS_DEPENDENCIES=True, missing_dependency=lambda: None, ConvoxClient=FakeConvoxClient
+    )
+    import ansible_collections.convox.convox.plugins.module_utils as mu
+
+    monkeypatch.setattr(mu, "client", fake_client_module, raising=False)
+    monkeypatch.setitem(sys.modules, mu.__name__ + ".client", fake_client_module)
+    result = run_module(THING, {"name": "a", "host": host, "validate_certs": validate, "timeout": 7})
+    assert result["changed"] is True
+    assert seen["verify"] is expected
+    assert seen["host"] == host and seen["password"] == "s3cr3t-pw" and seen["timeout"] == 7.0
