@@ -44,6 +44,9 @@ def parse_args(argv: Optional[List[str]] = None) -> Options:
     )
     parser.add_argument("--rack", action="append", default=[], help="rack name (repeatable; console mode: org/rack)")
     parser.add_argument("--api-key", action="append", default=[], help="console API key KEY:ROLE (repeatable)")
+    parser.add_argument(
+        "--session", action="store_true", help="console mode: require a Session header obtained from POST /session"
+    )
     parser.add_argument("--legacy", action="store_true", help="pre-3.24.1 errors: 500 and plain text")
     parser.add_argument(
         "--delay-scale",
@@ -74,6 +77,7 @@ def parse_args(argv: Optional[List[str]] = None) -> Options:
         legacy=args.legacy,
         delay_scale=args.delay_scale,
         provider=args.provider,
+        session=args.session,
     )
 
 

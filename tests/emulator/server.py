@@ -8,6 +8,7 @@ import binascii
 import fnmatch
 import hmac
 import ipaddress
+import secrets
 import sys
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ VERSION = "3.24.9"
 LEGACY_VERSION = "3.24.0"
 ROLES = {"read": "r", "write": "rw", "admin": "rwa"}
 REDACTED_HEADERS = {"authorization", "private-key", "src-creds-pass"}
+SESSION_PATH = "/session"
+SESSION_REQUIRED = "session required"
+SESSION_CHALLENGE = f'Session path="{SESSION_PATH}" token="false"'
 REQUEST_LOG_LIMIT = 10000  # oldest half dropped beyond this, to bound memory
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"}
 
@@ -41,6 +45,7 @@ class Options:
     legacy: bool = False
     delay_scale: float = 1.0
     provider: str = "aws"
+    session: bool = False  # console mode: challenge for a `Session` header (section 2.4)
 
 
 class Reply:
@@ -174,6 +179,7 @@ class Emulator:
         self._tasks = []
         self.requests = []
         self.faults = []
+        self.sessions = {}
         self._build_racks()
 
     def describe_options(self) -> Dict[str, Any]:
@@ -189,6 +195,7 @@ class Emulator:
             "legacy": opts.legacy,
             "delay_scale": opts.delay_scale,
             "provider": opts.provider,
+            "session": opts.session,
             "password_set": bool(opts.password),
         }
 
@@ -267,6 +274,13 @@ class Emulator:
         if expected and hmac.compare_digest(password.encode(), expected.encode()):
             return ("rw" if self.options.legacy else "rwa"), user
         raise ApiError(401, "invalid authentication")
+
+    def check_session(self, request: web.BaseRequest) -> None:
+        """In console mode with --session, every call but /auth needs a Session from POST /session."""
+        if self.options.console and self.options.session:
+            session = request.headers.get("Session", "")
+            if not session or session not in self.sessions:
+                raise ApiError(401, SESSION_REQUIRED)
 
     # -- faults -----------------------------------------------------------------------------
     def take_fault(self, method: str, path: str, rack_name: str) -> Optional[Dict[str, Any]]:
@@ -362,6 +376,8 @@ class Emulator:
                 headers.setdefault("Request-Id", request_id())
                 return web.Response(status=int(fault["status"]), body=body, headers=headers)
 
+        if self.options.console and self.options.session and path == SESSION_PATH and upgrade != "websocket":
+            return await self._new_session(request, entry)
         if self.options.console and path in ("/racks", "/machines", "/auth") and upgrade != "websocket":
             return await self._console_level(request, path, entry)
         if path == "/check" and method == "GET":
@@ -399,6 +415,7 @@ class Emulator:
             entry["rack"] = rack.name
             role, user = self.authenticate(request, rack)
             entry["auth_user"] = user
+            self.check_session(request)
             if path != "/auth":
                 needed = "r" if method == "GET" else "w"
                 if needed not in role:
@@ -411,6 +428,8 @@ class Emulator:
             extra = dict(base_headers)
             if exc.status == 401 and exc.message == "invalid authentication" and not self.options.console:
                 extra["WWW-Authenticate"] = 'Basic realm="convox"'
+            if exc.message == SESSION_REQUIRED:
+                extra["WWW-Authenticate"] = SESSION_CHALLENGE
             return self.error_response(request, exc.status, exc.message, extra)
         if isinstance(result, web.StreamResponse):
             return result
@@ -427,11 +446,28 @@ class Emulator:
             return web.Response(status=reply.status, headers=headers)
         return web.Response(status=reply.status, body=payload, headers=headers)
 
+    async def _new_session(self, request: web.BaseRequest, entry: Dict[str, Any]) -> web.StreamResponse:
+        rid = {"Request-Id": request_id()}
+        if request.method != "POST":
+            return web.Response(status=405)
+        try:
+            _role, user = self.authenticate(request, None)
+        except ApiError as exc:
+            return self.error_response(request, exc.status, exc.message, rid)
+        entry["auth_user"] = user
+        session = secrets.token_hex(16)
+        self.sessions[session] = user
+        return web.Response(body=go_json({"id": session}), headers={"Content-Type": "application/json", **rid})
+
     async def _console_level(self, request: web.BaseRequest, path: str, entry: Dict[str, Any]) -> web.StreamResponse:
         rid = {"Request-Id": request_id()}
         try:
             role, user = self.authenticate(request, None)
+            if path != "/auth":
+                self.check_session(request)
         except ApiError as exc:
+            if exc.message == SESSION_REQUIRED:
+                rid["WWW-Authenticate"] = SESSION_CHALLENGE
             return self.error_response(request, exc.status, exc.message, rid)
         entry["auth_user"] = user
         if request.method != "GET":
@@ -489,6 +525,7 @@ class Emulator:
             entry["rack"] = rack.name
             role, user = self.authenticate(request, rack)
             entry["auth_user"] = user
+            self.check_session(request)
             if "r" not in role:
                 raise ApiError(401, "you are unauthorized to access this")
             ctx = Ctx(self, request, rack, params, {}, {}, b"", role, user)

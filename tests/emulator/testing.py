@@ -173,6 +173,7 @@ def _cli_args(
     delay_scale: Optional[float],
     provider: Optional[str],
     port: int,
+    session: bool = False,
 ) -> List[str]:
     args = ["--port", str(port), "--password", password]
     if tls:
@@ -189,6 +190,8 @@ def _cli_args(
         args += ["--delay-scale", repr(float(delay_scale))]
     if provider:
         args += ["--provider", provider]
+    if session:
+        args.append("--session")
     return args
 
 
@@ -202,6 +205,7 @@ def start_emulator(
     legacy: bool = False,
     delay_scale: Optional[float] = None,
     provider: Optional[str] = None,
+    session: bool = False,
     port: int = 0,
     in_process: bool = False,
     timeout: float = 30.0,
@@ -216,8 +220,10 @@ def start_emulator(
             keys[key] = role
     rack_list = list(racks or [])
     if in_process:
-        return _start_thread(password, tls, console, rack_list, keys, legacy, delay_scale, provider, port, timeout)
-    args = _cli_args(password, tls, console, rack_list, keys, legacy, delay_scale, provider, port)
+        return _start_thread(
+            password, tls, console, rack_list, keys, legacy, delay_scale, provider, port, timeout, session
+        )
+    args = _cli_args(password, tls, console, rack_list, keys, legacy, delay_scale, provider, port, session)
     env = dict(os.environ)
     env["PYTHONPATH"] = PACKAGE_PARENT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.pop("EMULATOR_PORT", None)
@@ -271,6 +277,7 @@ def _start_thread(
     provider: Optional[str],
     port: int,
     timeout: float,
+    session: bool = False,
 ) -> EmulatorHandle:
     if PACKAGE_PARENT not in sys.path:
         sys.path.insert(0, PACKAGE_PARENT)
@@ -286,6 +293,7 @@ def _start_thread(
         legacy=legacy,
         delay_scale=1.0 if delay_scale is None else float(delay_scale),
         provider=provider or "aws",
+        session=session,
     )
     emu = Emulator(options)
     started = threading.Event()

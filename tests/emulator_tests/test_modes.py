@@ -106,3 +106,26 @@ def test_tls_serves_https_with_a_self_signed_certificate() -> None:
         frames = ws_frames(emu, "/apps/a/logs", {"Follow": "false"})
         assert frames[-1] == (websocket.ABNF.OPCODE_BINARY, b"")
         assert emu.state()["options"]["tls"] is True
+
+
+def test_console_session_challenge() -> None:
+    with start_emulator(
+        console=True, racks=["acme/prod"], password="", api_keys={"key": "write"}, session=True, in_process=True
+    ) as emu:
+        rack = {"Rack": "acme/prod"}
+        challenged = HTTP.get(emu.url + "/apps", auth=("convox", "key"), headers=rack)
+        assert (challenged.status_code, challenged.text) == (401, "session required\n")
+        assert challenged.headers["www-authenticate"] == 'Session path="/session" token="false"'
+        assert HTTP.get(emu.url + "/racks", auth=("convox", "key")).status_code == 401
+        assert HTTP.get(emu.url + "/auth", auth=("convox", "key")).status_code == 200
+        assert HTTP.post(emu.url + "/session", auth=("convox", "bad")).status_code == 401
+        session = HTTP.post(emu.url + "/session", auth=("convox", "key")).json()["id"]
+        headers = dict(rack, Session=session)
+        assert HTTP.get(emu.url + "/apps", auth=("convox", "key"), headers=headers).json() == []
+        assert HTTP.get(emu.url + "/racks", auth=("convox", "key"), headers={"Session": session}).status_code == 200
+        wrong = HTTP.get(emu.url + "/apps", auth=("convox", "key"), headers=dict(rack, Session="nope"))
+        assert wrong.status_code == 401
+        frames = ws_frames(emu, "/apps/x/logs", rack, auth=("convox", "key"))
+        assert frames == [(1, b"ERROR: session required\n"), (2, b"")]
+        frames = ws_frames(emu, "/apps/x/logs", headers, auth=("convox", "key"))
+        assert frames == [(1, b"ERROR: app not found: x\n"), (2, b"")]
