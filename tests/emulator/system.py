@@ -71,7 +71,6 @@ def capacity(ctx: Ctx) -> Reply:
 
 def system_processes(ctx: Ctx) -> Reply:
     parse_bool(ctx.query.get("all"))
-    rack_ns = ctx.rack.name.replace("/", "-")
     started = utcnow().replace(microsecond=0)
     result: List[Dict[str, Any]] = []
     for name in ("api", "atom", "router"):
@@ -94,7 +93,6 @@ def system_processes(ctx: Ctx) -> Reply:
                 "status": "running",
             }
         )
-    del rack_ns
     return json_reply(result)
 
 
