@@ -50,7 +50,7 @@ async def exec_process(ctx: Ctx, sock: Socket) -> None:
         raise ApiError(400, "command required")
     tty = _bool_header(ctx, "Tty", True)
     disable_stdin = _bool_header(ctx, "Disable-Stdin", False)
-    _bool_header(ctx, "Entrypoint", False)
+    entrypoint = _bool_header(ctx, "Entrypoint", False)
     _int_headers(ctx, "Height", "Width")
     pid = ctx.params["pid"]
     proc = app.processes.get(pid)
@@ -83,6 +83,11 @@ async def exec_process(ctx: Ctx, sock: Socket) -> None:
     if not disable_stdin:
         sock.start_reader()
     interpreter = Interpreter(env, write, no_stdin if disable_stdin else sock.read_stdin, proc.id)
+    if entrypoint:
+        release = app.releases.get(proc.release)
+        build = app.find_build(release.build) if release is not None and release.build else None
+        if build is not None and build.entrypoint.strip():
+            command = f"{build.entrypoint.strip()} {command}"
     run = asyncio.ensure_future(interpreter.run(command))
     gone = asyncio.ensure_future(sock.gone.wait())
     await asyncio.wait([run, gone], return_when=asyncio.FIRST_COMPLETED)

@@ -212,3 +212,13 @@ def test_requests_log_sees_socket_and_stray_gets(emu, client: httpx.Client) -> N
         ("/machines", 404, False),
         ("/apps/myapp/logs", 101, True),
     ]
+
+
+def test_exec_entrypoint_is_prepended_only_on_request(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
+    built = deploy(client)
+    client.put(f"/apps/myapp/builds/{built['id']}", data={"entrypoint": "echo entry"})
+    path = f"/apps/myapp/processes/{_pid(client)}/exec"
+    with_entry = ws_frames(emu, path, {"Command": "hello", "Tty": "false", "Entrypoint": "true"})
+    assert with_entry[0] == (1, b"entry hello\n")
+    without = ws_frames(emu, path, {"Command": "echo hello", "Tty": "false"})
+    assert without[0] == (1, b"hello\n")
