@@ -49,7 +49,7 @@ class ReleasesAccessor(Accessor):
     def promote(
         self, app: str, id: str, *, force: bool = False, wait: bool = False, timeout: Optional[float] = None
     ) -> Optional[App]:
-        """Deploy a release. Like the CLI, first waits while the app is ``updating`` (unless ``force``).
+        """Deploy a release. Like the CLI, first waits until the app is ``running`` (unless ``force``).
 
         With ``wait=True`` waits until the app settles and returns it; a rollback raises
         ``ConvoxRollbackError``. Without waiting returns None.
@@ -61,7 +61,7 @@ class ReleasesAccessor(Accessor):
         limit = waits.DEFAULT_TIMEOUT if timeout is None else timeout
         if not force:
             current = self._client.apps.get(app)
-            if current.status == "updating":
+            if current.status != "running":
                 waits.wait_app_running(self._client, app, fail_on_rollback=False, timeout=limit)
         path = build_path("apps", app, "releases", id, "promote")
         self._call("POST", path, data={"force": bool(force)}, idempotent=False)

@@ -188,3 +188,23 @@ def test_resource_running_and_deleted(client, router, no_sleep):
 
 def test_client_wait_accessor(client):
     assert client.wait() is waits
+
+
+def test_promote_waits_for_a_settled_app_first(client, router, no_sleep):
+    apps = router.get("/apps/myapp").mock(
+        side_effect=[app("rollback", "ROLD"), app("updating", "ROLD"), app("running", "ROLD"), app("running", "ROLD")]
+    )
+    promote = router.post("/apps/myapp/releases/RNEW/promote").mock(return_value=httpx.Response(200, text="ok\n"))
+    assert client.releases.promote("myapp", "RNEW") is None
+    assert apps.call_count == 4
+    assert promote.call_count == 1
+    assert promote.calls.last.request.content == b"force=false"
+
+
+def test_promote_and_wait_reports_rollback(client, router, no_sleep):
+    router.get("/apps/myapp").mock(
+        side_effect=[app("running", "ROLD"), app("updating", "RNEW"), app("rollback", "RNEW")]
+    )
+    router.post("/apps/myapp/releases/RNEW/promote").mock(return_value=httpx.Response(200, text="ok\n"))
+    with pytest.raises(e.ConvoxRollbackError, match="RNEW"):
+        client.releases.promote("myapp", "RNEW", wait=True, timeout=30)
