@@ -12,9 +12,9 @@ import sys
 import tempfile
 
 import pytest
+from client_helpers import DELAY_SCALE, PASSWORD, REPO_ROOT
 
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REPO_ROOT = os.path.dirname(TESTS_DIR)
 if TESTS_DIR not in sys.path:
     sys.path.insert(0, TESTS_DIR)
 
@@ -40,10 +40,6 @@ def _make_collection_importable() -> None:
 def pytest_configure(config):
     # after pytest-ansible, which may install Ansible's collection finder for the checkout
     _make_collection_importable()
-
-
-PASSWORD = "emu-secret-7f3a"
-DELAY_SCALE = 0.02
 
 
 @pytest.fixture(autouse=True)
@@ -75,13 +71,3 @@ def client(rack):
 
     with ConvoxClient(rack.url, PASSWORD, retries=2, backoff=0.01, config_dir="/nonexistent") as instance:
         yield instance
-
-
-def connect(handle, **kwargs):
-    from ansible_collections.convox.convox.plugins.module_utils.client import ConvoxClient
-
-    kwargs.setdefault("retries", 2)
-    kwargs.setdefault("backoff", 0.01)
-    kwargs.setdefault("config_dir", "/nonexistent")
-    password = kwargs.pop("password", handle.password)
-    return ConvoxClient(handle.url, password, **kwargs)

@@ -11,8 +11,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import connect
-from helpers import deploy, sent
+from client_helpers import connect, deploy, sent
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as e
 from ansible_collections.convox.convox.plugins.module_utils import waits

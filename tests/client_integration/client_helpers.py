@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import os
 
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PASSWORD = "emu-secret-7f3a"
+DELAY_SCALE = 0.02
+
 MANIFEST = """services:
   web:
     build: .
@@ -45,3 +49,13 @@ def sent(rack, method=None, path=None):
     return [
         r for r in rack.requests() if (method is None or r["method"] == method) and (path is None or r["path"] == path)
     ]
+
+
+def connect(handle, **kwargs):
+    from ansible_collections.convox.convox.plugins.module_utils.client import ConvoxClient
+
+    kwargs.setdefault("retries", 2)
+    kwargs.setdefault("backoff", 0.01)
+    kwargs.setdefault("config_dir", "/nonexistent")
+    password = kwargs.pop("password", handle.password)
+    return ConvoxClient(handle.url, password, **kwargs)

@@ -10,8 +10,7 @@ import io
 import tarfile
 
 import pytest
-from conftest import PASSWORD, connect
-from helpers import MANIFEST, deploy, sent, source_dir
+from client_helpers import MANIFEST, PASSWORD, connect, deploy, sent, source_dir
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as e
 from ansible_collections.convox.convox.plugins.module_utils import models, waits

@@ -12,8 +12,7 @@ import re
 import runpy
 from urllib.parse import urlsplit
 
-from conftest import PASSWORD, REPO_ROOT
-from helpers import source_dir
+from client_helpers import PASSWORD, REPO_ROOT, source_dir
 
 DOC = os.path.join(REPO_ROOT, "docs", "client.md")
 BLOCK_RE = re.compile(r"(?:<!-- doc-test: (\w+) -->\n)?```python\n(.*?)```", re.DOTALL)
