@@ -377,7 +377,7 @@ class ConvoxModule:
         try:
             return client_module.ConvoxClient(**options)
         except Exception as exc:  # reported through fail_json, never as a traceback
-            self.fail_error(exc, "connect to")
+            self.fail_error(exc, "", prefix=f"Could not connect to {self.rack_label}")
         return None  # pragma: no cover - fail_error does not return
 
     def close(self) -> None:
@@ -404,14 +404,15 @@ class ConvoxModule:
         self.close()
         self.module.fail_json(msg=msg, **result)
 
-    def fail_error(self, error: BaseException, action: str, target: str = "", **result: Any) -> None:
+    def fail_error(self, error: BaseException, action: str, target: str = "", prefix: str = "", **result: Any) -> None:
         """Report ``error`` while doing ``action`` on ``target``: message, hint, failure dict."""
         what = f"{action} {target}".strip()
+        prefix = prefix or f"Could not {what} on {self.rack_label}"
         reason = str(getattr(error, "message", None) or error).strip() or type(error).__name__
         log_tail = getattr(error, "log_tail", None)
         if log_tail:
             reason = reason.splitlines()[0].rstrip(":")  # the log follows once, at the end
-        msg = f"Could not {what} on {self.rack_label}: {reason.rstrip('.')}. {_hint_for(error)}"
+        msg = f"{prefix}: {reason.rstrip('.')}. {_hint_for(error)}"
         if log_tail:
             msg += f" Last build log lines:\n{log_tail}"
         self.fail(msg, failure=failure_details(error), **result)
