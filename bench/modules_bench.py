@@ -47,7 +47,7 @@ def collection_tree(tmp: str) -> str:
 
 
 def write_playbook(path: str, tasks: List[Dict[str, Any]], count: int) -> None:
-    play = {"hosts": "localhost", "gather_facts": False, "tasks": [dict(t) for t in tasks for _ in range(count)]}
+    play = {"hosts": "localhost", "gather_facts": False, "tasks": [dict(t) for t in tasks for _copy in range(count)]}
     with open(path, "w", encoding="utf-8") as handle:
         json.dump([play], handle)  # JSON is YAML
 
@@ -116,7 +116,7 @@ def main() -> int:
         cases = {"empty": ([], 0), "uri": ([uri], args.tasks), "convox_app_info": ([app_info], args.tasks)}
         cases["convox_env (no-op)"] = ([env_noop], args.tasks)
         times: Dict[str, List[float]] = {name: [] for name in cases}
-        for _ in range(args.rounds):
+        for _round in range(args.rounds):
             for name, (tasks, count) in cases.items():
                 path = os.path.join(tmp, f"{name.split()[0]}.json")
                 write_playbook(path, tasks, count)

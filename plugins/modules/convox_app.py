@@ -15,7 +15,7 @@ description:
   - Only the options you set are compared; app parameters you do not list are left alone.
   - Deleting a locked app is refused unless the same task unlocks it with O(lock=false).
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.wait

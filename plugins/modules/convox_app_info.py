@@ -13,7 +13,7 @@ description:
   - Returns every app of the rack, or one app by name.
   - Sends exactly one GET request and changes nothing.
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.attributes

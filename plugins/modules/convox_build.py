@@ -23,7 +23,7 @@ description:
     C(build.json).
   - A failed build fails the task with the build id and the last lines of its log.
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.wait

@@ -13,7 +13,7 @@ description:
   - Returns the builds of an app, newest first, or one build by id.
   - Changes nothing.
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.attributes

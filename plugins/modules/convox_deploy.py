@@ -20,7 +20,7 @@ description:
   - A failed build fails the task with the build id and the last lines of its log; a rollout
     that the rack rolls back fails the task and names both releases.
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.wait

@@ -18,7 +18,7 @@ description:
   - Values are secrets. They are never shown in results, diffs or logs; results and diffs
     list the keys and whether each was added, changed or removed. O(show_values) opts in.
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.wait
@@ -127,10 +127,8 @@ base_release:
   returned: always
   type: str
   sample: RBCDEFGHIJK
-keys:
-  description:
-    - Names of the variables in the resulting environment, sorted.
-    - In templates write C(result['keys']); C(result.keys) is the mapping's own method.
+env_keys:
+  description: Names of the variables in the resulting environment, sorted.
   returned: always
   type: list
   elements: str
@@ -278,7 +276,7 @@ def main() -> None:
         result: Dict[str, Any] = {
             "release": release_id,
             "base_release": base_id,
-            "keys": sorted(plan.desired),
+            "env_keys": sorted(plan.desired),
             "changes": {"added": list(plan.added), "changed": list(plan.changed), "removed": list(plan.removed)},
             "promoted": promoted,
         }

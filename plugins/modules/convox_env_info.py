@@ -16,7 +16,7 @@ description:
   - The result holds the values, which are secrets. Tasks that use this module should set
     C(no_log) to V(true), and should not print the result.
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.attributes
@@ -51,7 +51,7 @@ EXAMPLES = r"""
 - name: Check that a variable is set, without printing values
   ansible.builtin.assert:
     that:
-      - "'LOG_LEVEL' in myapp_env['keys']"
+      - "'LOG_LEVEL' in myapp_env.env_keys"
 """
 
 RETURN = r"""
@@ -60,10 +60,8 @@ env:
   returned: always
   type: dict
   sample: {"LOG_LEVEL": "info"}
-keys:
-  description:
-    - The variable names, sorted; empty when nothing is set.
-    - In templates write C(result['keys']); C(result.keys) is the mapping's own method.
+env_keys:
+  description: The variable names, sorted; empty when nothing is set.
   returned: always
   type: list
   elements: str
@@ -100,7 +98,7 @@ def main() -> None:
                 if newest:
                     release_id = normalize_id(newest[0].id)
                     env = parse_env(newest[0].env)
-        cm.exit(False, env=env, keys=sorted(env), release=release_id)
+        cm.exit(False, env=env, env_keys=sorted(env), release=release_id)
 
     cm.run(run, "read the environment of", f"app {app_name}")
 

@@ -17,7 +17,7 @@ description:
   - With O(wait=true), a rollout that the rack rolls back fails the task and names both the
     release that failed and the release that is active again.
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.wait

@@ -15,7 +15,7 @@ description:
     unless O(show_values=true).
   - Changes nothing.
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.attributes

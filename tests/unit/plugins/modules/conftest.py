@@ -99,7 +99,7 @@ class _Apps(_Accessor):
 
     def list(self) -> Any:
         self._log("list")
-        return [self._fake.model("App", a) for _, a in sorted(self._fake.app_data.items())]
+        return [self._fake.model("App", a) for _name, a in sorted(self._fake.app_data.items())]
 
     def create(self, name: str, **_: Any) -> Any:
         self._log("create", name)

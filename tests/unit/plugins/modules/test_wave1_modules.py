@@ -49,7 +49,7 @@ def test_env_change_creates_one_release_and_promotes(run_module: Any, fake_clien
     result = run_module(convox_env, {"app": "web", "env": {"OLD": SECRET + "x", "NEW": SECRET}}, diff=True)
     assert result["changed"] is True
     assert result["changes"] == {"added": ["NEW"], "changed": ["OLD"], "removed": []}
-    assert result["keys"] == ["KEEP", "NEW", "OLD"]
+    assert result["env_keys"] == ["KEEP", "NEW", "OLD"]
     assert result["promoted"] is True
     assert fake_client.writes == ["releases.create", "releases.promote"]
     created = next(c for c in fake_client.calls if c[0] == "releases.create")
@@ -106,7 +106,7 @@ def test_env_rollback_fails_naming_both_releases(run_module: Any, fake_client: A
 def test_env_info_returns_dict(run_module: Any, fake_client: Any) -> None:
     seed(fake_client, env="B=2\nA=1")
     result = run_module(convox_env_info, {"app": "web", "release": "ractive00001"})
-    assert result["env"] == {"A": "1", "B": "2"} and result["keys"] == ["A", "B"]
+    assert result["env"] == {"A": "1", "B": "2"} and result["env_keys"] == ["A", "B"]
     assert result["release"] == "RACTIVE00001" and result["changed"] is False
 
 
