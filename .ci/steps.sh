@@ -216,7 +216,9 @@ step_galaxy() {
     in_tree
     rm -rf "$CI_WORK/dist"
     "$VENV/bin/ansible-galaxy" collection build --force --output-path "$CI_WORK/dist"
-    printf '[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = True\nRUN_FLAKE8 = True\n' >"$CI_WORK/gi.cfg"
+    # ansible-test and ansible-lint have their own steps (the importer's ansible-test step
+    # would need Docker); the importer still loads every plugin's docs and runs flake8.
+    printf '[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = False\nRUN_FLAKE8 = True\n' >"$CI_WORK/gi.cfg"
     # galaxy-importer runs outside the collection tree and writes importer_result.json there.
     mkdir -p "$CI_WORK/importer"
     cd "$CI_WORK/importer"
