@@ -24,6 +24,7 @@ module pays for them only when it talks to the rack.
 from __future__ import annotations
 
 import copy
+import os
 import sys
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
@@ -352,6 +353,9 @@ class ConvoxModule:
         # httpx imports its command-line interface (rich, click, pygments: over 100 ms) whenever
         # those happen to be installed; a module never uses it, and httpx copes with its absence.
         sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+        # pydantic looks for plugins (observability hooks) by scanning every installed package's
+        # metadata on first use; a module has none to load. An explicit setting is kept.
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
         try:
             from ansible_collections.convox.convox.plugins.module_utils import client as client_module
         except ImportError as exc:  # the collection itself is incomplete
@@ -687,7 +691,6 @@ class BuildSource:
     @classmethod
     def from_params(cls, cm: ConvoxModule) -> BuildSource:
         import hashlib
-        import os
 
         params = cm.params
         if params.get("path"):
