@@ -192,9 +192,17 @@ step_sanity-2.16() {
     ansible_test "$VENV216/bin/ansible-test" sanity --venv --python 3.12 --color no
 }
 
+# On the oldest ansible-core the collection claims, integration covers the app lifecycle
+# (the wave-1 targets, which exercise the shared glue every module uses); the newest
+# ansible-core runs every target. Running all of them twice does not fit a 20-minute CI
+# on two cores. CI_216_TARGETS=all runs every target on 2.16 too.
+CI_216_TARGETS=${CI_216_TARGETS:-convox_app convox_app_info convox_env convox_env_info convox_build convox_build_info convox_release convox_release_info convox_deploy}
+
 step_integration-2.16() {
     in_tree
-    PATH="$VENV216/bin:$PATH" ansible_test "$VENV216/bin/ansible-test" integration --local --color no
+    local targets=()
+    if [ "$CI_216_TARGETS" != all ]; then read -r -a targets <<<"$CI_216_TARGETS"; fi
+    PATH="$VENV216/bin:$PATH" ansible_test "$VENV216/bin/ansible-test" integration --local --color no "${targets[@]}"
 }
 
 step_ansible-lint() {

@@ -235,8 +235,9 @@ class FakeRack:
         return models.Certificate.model_validate({k: v for k, v in cert.items() if k != "generated"})
 
     def certificates_delete(self, cert_id: str) -> None:
-        if self.fail_delete:
-            raise self.fail_delete
+        failure = self.fail_delete
+        if isinstance(failure, Exception):
+            raise failure
         del self.certs[cert_id]
 
     def certificates_renew(self, app: str) -> None:

@@ -47,8 +47,9 @@ def main() -> None:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
         .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("example.com"), x509.DNSName("www.example.com")]),
-                       critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("example.com"), x509.DNSName("www.example.com")]), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     os.makedirs(target, exist_ok=True)
@@ -56,8 +57,9 @@ def main() -> None:
         handle.write(ca.public_bytes(serialization.Encoding.PEM))
     with open(os.path.join(target, "example.com.crt"), "wb") as handle:
         handle.write(cert.public_bytes(serialization.Encoding.PEM))
-    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     with open(os.path.join(target, "example.com.key"), "wb") as handle:
         handle.write(pem_key)
 
