@@ -323,7 +323,8 @@ class ConvoxModule:
 
     @property
     def wait_timeout(self) -> int:
-        return int(self.params.get("wait_timeout") or 600)
+        value = self.params.get("wait_timeout")
+        return 600 if value is None else int(value)
 
     @property
     def rack_label(self) -> str:

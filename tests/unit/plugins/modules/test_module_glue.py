@@ -319,3 +319,13 @@ def test_client_options(run_module: Any, monkeypatch: Any, host: str, validate: 
     assert result["changed"] is True
     assert seen["verify"] is expected
     assert seen["host"] == host and seen["password"] == "s3cr3t-pw" and seen["timeout"] == 7.0
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, 600), (0, 0), (45, 45)])
+def test_wait_timeout_default_and_zero_kept(run_module: Any, given: Optional[int], expected: int) -> None:
+    args: Dict[str, Any] = {"name": "a"}
+    if given is not None:
+        args["wait_timeout"] = given
+    with run_module.args(args):
+        cm = ConvoxModule({"name": {"type": "str"}}, wait=True)
+    assert cm.wait_timeout == expected
