@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import sys
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
@@ -281,6 +282,26 @@ def failure_details(error: BaseException) -> Dict[str, Any]:
     if log_tail:
         details["log_tail"] = log_tail
     return details
+
+
+def upper_first(text: str) -> str:
+    """``text`` with its first letter upper-cased (``str.capitalize`` would lower the rest)."""
+    return text[:1].upper() + text[1:]
+
+
+def rack_generation(client: Any) -> Tuple[Optional[int], str]:
+    """``(3, version)`` for a v3 rack (``3.24.9``), ``(2, version)`` for a v2 rack (a timestamp).
+
+    ``(None, version)`` when the version says neither. One ``GET /system``; modules use it
+    to refuse, before any write, what a v3 rack would refuse (convox-api.md section 8).
+    """
+    version = str(getattr(client.system.get(), "version", "") or "")
+    if re.fullmatch(r"\d{8,}", version):
+        return 2, version
+    major = version.split(".", 1)[0]
+    if major.isdigit() and "." in version:
+        return (3 if int(major) >= 3 else 2), version
+    return None, version
 
 
 # ---------------------------------------------------------------------------

@@ -210,7 +210,12 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils import errors
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, to_plain
+from ansible_collections.convox.convox.plugins.module_utils._module import (
+    ConvoxModule,
+    rack_generation,
+    to_plain,
+    upper_first,
+)
 
 NEW_CERTIFICATE = "(new certificate)"
 GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|\u00b5s|ms|s|m|h))+$")
@@ -230,10 +235,6 @@ V3_APPLY_MESSAGE = (
 
 class CertificateError(ValueError):
     """The given PEM is not a certificate this module can read."""
-
-
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _der_item(data: bytes, pos: int) -> Tuple[int, bytes, int]:
@@ -379,17 +380,6 @@ def certificate_view(cert: Any) -> Dict[str, Any]:
 def domain_set(cert: Dict[str, Any]) -> frozenset:
     names = cert.get("domains") or ([cert["domain"]] if cert.get("domain") else [])
     return frozenset(str(n).lower() for n in names)
-
-
-def rack_generation(client: Any) -> Tuple[Optional[int], str]:
-    """(3, version) for a v3 rack (like 3.24.9), (2, version) for a v2 rack (a timestamp), (None, version) else."""
-    version = str(getattr(client.system.get(), "version", "") or "")
-    if re.fullmatch(r"\d{8,}", version):
-        return 2, version
-    major = version.split(".", 1)[0]
-    if major.isdigit() and "." in version:
-        return (3 if int(major) >= 3 else 2), version
-    return None, version
 
 
 # ---------------------------------------------------------------------------
@@ -604,7 +594,7 @@ class CertificateModule:
         self.cm.set_context("read", "the rack version")
         generation, version = rack_generation(self.cm.client)
         if generation == 3:
-            self.cm.fail(f"{_upper_first(self.cm.rack_label)} runs Convox {version}. {V3_APPLY_MESSAGE}")
+            self.cm.fail(f"{upper_first(self.cm.rack_label)} runs Convox {version}. {V3_APPLY_MESSAGE}")
 
     def absent(self, info: Optional[Dict[str, Any]]) -> None:
         params = self.params

@@ -115,13 +115,9 @@ letsencrypt:
 
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, to_plain
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, to_plain, upper_first
 
 ROUTE53_KEYS = ("hosted_zone_id", "region", "role")
-
-
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _route53(value: Any) -> Optional[Dict[str, Optional[str]]]:
@@ -195,7 +191,7 @@ def main() -> None:
             current = normalize(cm.client.system.letsencrypt_config())
         except cm.not_found() as exc:
             cm.fail(
-                f"{_upper_first(cm.rack_label)} has no Let's Encrypt configuration API (only Convox v3 racks have "
+                f"{upper_first(cm.rack_label)} has no Let's Encrypt configuration API (only Convox v3 racks have "
                 "one). On a v2 rack, manage certificates with convox.convox.convox_certificate instead.",
                 failure={"status": getattr(exc, "status_code", None), "message": str(exc)},
             )

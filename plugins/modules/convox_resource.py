@@ -125,7 +125,9 @@ from ansible_collections.convox.convox.plugins.module_utils._module import (
     ConvoxModule,
     DeclarativeResource,
     compare_subset,
+    rack_generation,
     to_plain,
+    upper_first,
 )
 
 SECRET_KEY = re.compile(r"password|secret|token", re.IGNORECASE)
@@ -139,10 +141,6 @@ V3_LINK_MESSAGE = (
     "'unavailable on v3 racks'). On v3, apps get their resources from the resources section of convox.yml; "
     "leave the apps option out for this rack."
 )
-
-
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def hide_url_password(value: str) -> str:
@@ -171,17 +169,6 @@ def resource_view(resource: Any) -> Dict[str, Any]:
     }
 
 
-def rack_generation(client: Any) -> Tuple[Optional[int], str]:
-    """(3, version) for a v3 rack (like 3.24.9), (2, version) for a v2 rack (a timestamp), (None, version) else."""
-    version = str(getattr(client.system.get(), "version", "") or "")
-    if re.fullmatch(r"\d{8,}", version):
-        return 2, version
-    major = version.split(".", 1)[0]
-    if major.isdigit() and "." in version:
-        return (3 if int(major) >= 3 else 2), version
-    return None, version
-
-
 class RackResource(DeclarativeResource):
     result_key = "resource"
     kind = "resource"
@@ -199,7 +186,7 @@ class RackResource(DeclarativeResource):
 
     def refusal(self, message: str) -> str:
         version = self._generation[1] if self._generation else ""
-        return f"{_upper_first(self.cm.rack_label)} runs Convox {version}. {message}"
+        return f"{upper_first(self.cm.rack_label)} runs Convox {version}. {message}"
 
     def read(self) -> Optional[Dict[str, Any]]:
         try:
