@@ -124,7 +124,8 @@ async def _stream(
     cutoff = utcnow() - timedelta(seconds=since) if since is not None else None
     lines = [ln for ln in book.lines if select(ln) and (cutoff is None or ln.time >= cutoff)]
     if tail is not None and tail >= 0:
-        lines = lines[max(len(lines) - tail, 0) :]
+        first = max(len(lines) - tail, 0)
+        lines = lines[first:]
     for line in lines:
         await sock.text(fmt(line).encode("utf-8", "replace"))
     if not follow:
