@@ -92,7 +92,7 @@ class FakeRack:
         self.certs: Dict[str, Dict[str, Any]] = {}
         self.apps = {"myapp"}
         self.letsencrypt: Optional[Dict[str, Any]] = {"role": "", "solvers": []}
-        self.fail_delete: Optional[Exception] = None
+        self.delete_failures: List[Exception] = []
 
     @property
     def ops(self) -> List[str]:
@@ -235,9 +235,8 @@ class FakeRack:
         return models.Certificate.model_validate({k: v for k, v in cert.items() if k != "generated"})
 
     def certificates_delete(self, cert_id: str) -> None:
-        failure = self.fail_delete
-        if isinstance(failure, Exception):
-            raise failure
+        if self.delete_failures:
+            raise self.delete_failures[0]
         del self.certs[cert_id]
 
     def certificates_renew(self, app: str) -> None:
@@ -613,7 +612,7 @@ def test_certificate_absent_by_domain_id_and_pem(run_module: Any, rack: FakeRack
     assert run_module(convox_certificate, {"state": "absent", "id": "cert-le"})["changed"] is False
     assert run_module(convox_certificate, {"state": "absent", "certificate": CERT_PEM})["changed"] is False
     assert sorted(rack.certs) == ["cert-2"]
-    rack.fail_delete = errors.ConvoxNotFoundError(500, 'secrets "cert-2" not found')
+    rack.delete_failures.append(errors.ConvoxNotFoundError(500, 'secrets "cert-2" not found'))
     assert run_module(convox_certificate, {"state": "absent", "id": "cert-2"})["changed"] is True
 
 
