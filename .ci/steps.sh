@@ -181,10 +181,37 @@ step_units() {
     ansible_test "$VENV/bin/ansible-test" units --venv --python 3.12 --color no
 }
 
+# ansible-test runs targets one after another, and a target mostly waits (module start-up,
+# the emulator's lifecycles): one run keeps one core busy at most. The targets are split
+# round-robin into CI_SHARDS groups (default 2, one per core) that run at once, each in its
+# own copy of the tree; CI_SHARDS=1 runs them all in one ansible-test call.
 step_integration() {
     in_tree
-    # --local: the modules and the emulator run on the dev venv's Python (httpx, pydantic, ...).
-    PATH="$VENV/bin:$PATH" ansible_test "$VENV/bin/ansible-test" integration --local --color no
+    local shards=${CI_SHARDS:-2} tree i j rc=0 targets=() pids=()
+    tree=$(coll)
+    mapfile -t targets < <(cd tests/integration/targets && for t in convox_*; do [ -f "$t/aliases" ] && echo "$t"; done)
+    if [ "$shards" -le 1 ] || [ ${#targets[@]} -lt 2 ]; then
+        # --local: the modules and the emulator run on the dev venv's Python (httpx, pydantic, ...).
+        PATH="$VENV/bin:$PATH" ansible_test "$VENV/bin/ansible-test" integration --local --color no
+        return
+    fi
+    for ((i = 0; i < shards; i++)); do
+        local part=() dir="$CI_WORK/shard-$i/collections/ansible_collections/convox/convox"
+        for ((j = i; j < ${#targets[@]}; j += shards)); do part+=("${targets[j]}"); done
+        rm -rf "$CI_WORK/shard-$i"
+        mkdir -p "$dir"
+        cp -a "$tree/." "$dir/"
+        echo "integration shard $i: ${part[*]}"
+        (cd "$dir" && PATH="$VENV/bin:$PATH" ansible_test "$VENV/bin/ansible-test" integration --local --color no "${part[@]}") \
+            >"$CI_WORK/shard-$i.log" 2>&1 &
+        pids+=($!)
+    done
+    for i in "${!pids[@]}"; do
+        wait "${pids[i]}" || rc=1
+        echo "-------- integration shard $i"
+        cat "$CI_WORK/shard-$i.log"
+    done
+    return $rc
 }
 
 step_sanity-2.16() {
