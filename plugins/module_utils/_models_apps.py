@@ -3,13 +3,13 @@
 """Models of apps, builds, releases and objects (convox-api.md section 4).
 
 Import these names from ``models`` (``from .models import App``): ``models`` loads this file
-on first use. No postponed annotations here, for the reason given in ``models``.
+on first use. No postponed annotations here, for the reason given in ``_models_base``.
 """
 
 from typing import Any, Dict, List, Optional
 
+from ._models_base import ConvoxModel, Str, StrList, StrMap, Time
 from ._pydantic import Field
-from .models import ConvoxModel, Str, StrList, StrMap, Time
 
 
 class App(ConvoxModel):

@@ -3,14 +3,15 @@
 """Models of rack-level objects: resources, instances, registries, certificates, system (section 4).
 
 Import these names from ``models`` (``from .models import Resource``): ``models`` loads this file
-on first use. No postponed annotations here, for the reason given in ``models``.
+on first use. No postponed annotations here, for the reason given in ``_models_base``.
 """
 
 from typing import Annotated, List, Optional
 
 from ._models_apps import App
+from ._models_base import ConvoxModel, Str, StrList, StrMap, Time
 from ._pydantic import BeforeValidator, Field
-from .models import ConvoxModel, Str, StrList, StrMap, Time, _none_list
+from .models import _none_list
 
 
 class Resource(ConvoxModel):

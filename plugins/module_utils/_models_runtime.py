@@ -3,13 +3,14 @@
 """Models of processes, services, balancers and metrics (convox-api.md section 4).
 
 Import these names from ``models`` (``from .models import Process``): ``models`` loads this file
-on first use. No postponed annotations here, for the reason given in ``models``.
+on first use. No postponed annotations here, for the reason given in ``_models_base``.
 """
 
 from typing import Annotated, List, Optional
 
+from ._models_base import ConvoxModel, Str, StrList, Time
 from ._pydantic import BeforeValidator, Field
-from .models import ConvoxModel, Str, StrList, Time, _none_list
+from .models import _none_list
 
 
 class Process(ConvoxModel):

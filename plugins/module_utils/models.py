@@ -9,27 +9,22 @@ plain JSON-ready dicts for Ansible results. Schemas are built on first use (``de
 importing this module stays cheap.
 """
 
-# No "from __future__ import annotations" here: pydantic would have to evaluate every annotation
-# string when the classes are created, which doubles the import cost. Annotations use typing.List,
-# Dict and Optional, so they evaluate on Python 3.9 too.
+# This file imports with the standard library only and does not import pydantic: the model
+# classes (and their pydantic base) load on first use, so code that never builds a model (the
+# modules' record path, see ``_records``) never pays for pydantic.
 
 import dataclasses
 import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Dict, List, Optional, Type, TypeVar
+import importlib.util
+import traceback
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Type, TypeVar
 
-from ._pydantic import (
-    HAS_PYDANTIC,
-    PYDANTIC_IMPORT_ERROR,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    ValidationError,
-)
 from .errors import ConvoxError
 
 __all__ = [
     "HAS_PYDANTIC",
     "PYDANTIC_IMPORT_ERROR",
+    "AnyMap",
     "App",
     "AppConfig",
     "AppDiagnosticReport",
@@ -62,18 +57,32 @@ __all__ = [
     "ServiceMetricsRow",
     "ServiceNlbPort",
     "ServicePort",
+    "Str",
+    "StrList",
+    "StrMap",
     "System",
     "SystemJwt",
+    "Time",
     "parse",
     "parse_list",
     "to_result",
 ]
 
+# Whether pydantic is installed, found without importing it (importing costs ~150 ms). A broken
+# installation shows up when the first model is built, as the ImportError itself.
+HAS_PYDANTIC: bool
+PYDANTIC_IMPORT_ERROR: Optional[str]
+try:
+    if importlib.util.find_spec("pydantic") is None:
+        raise ImportError("No module named 'pydantic'")
+except (ImportError, ValueError):
+    HAS_PYDANTIC = False
+    PYDANTIC_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_PYDANTIC = True
+    PYDANTIC_IMPORT_ERROR = None
+
 ZERO_TIME_PREFIX = "0001-01-01T00:00:00"
-
-
-def _kebab(name: str) -> str:
-    return name.replace("_", "-")
 
 
 def _none_list(value: Any) -> Any:
@@ -96,28 +105,9 @@ def _go_time(value: Any) -> Any:
     return value
 
 
-StrList = Annotated[List[str], BeforeValidator(_none_list)]
-StrMap = Annotated[Dict[str, str], BeforeValidator(_none_dict)]
-AnyMap = Annotated[Dict[str, Any], BeforeValidator(_none_dict)]
-Str = Annotated[str, BeforeValidator(_none_str)]
-Time = Annotated[Optional[datetime.datetime], BeforeValidator(_go_time)]
-
-
-class ConvoxModel(BaseModel):
-    """Base of every model: kebab-case aliases, unknown keys kept, built lazily."""
-
-    model_config = ConfigDict(
-        extra="allow", populate_by_name=True, alias_generator=_kebab, defer_build=True, protected_namespaces=()
-    )
-
-    def to_result(self) -> Dict[str, Any]:
-        """Plain JSON-ready dict with snake_case keys."""
-        return _model_result(self)
-
-
 # The model classes live in three files loaded on first use (defining ~30 pydantic classes costs
-# tens of milliseconds; a module task only needs a few of them). ``from .models import App``
-# works as usual.
+# tens of milliseconds; a module task only needs a few of them), their base and field types in
+# ``_models_base``. ``from .models import App`` works as usual.
 
 if TYPE_CHECKING:
     from ._models_apps import (
@@ -130,6 +120,7 @@ if TYPE_CHECKING:
         ObjectRef,
         Release,
     )
+    from ._models_base import AnyMap, ConvoxModel, Str, StrList, StrMap, Time
     from ._models_rack import (
         Capacity,
         Certificate,
@@ -159,6 +150,12 @@ if TYPE_CHECKING:
     )
 
 LAZY_MODELS = {
+    "ConvoxModel": "_models_base",
+    "Str": "_models_base",
+    "StrList": "_models_base",
+    "StrMap": "_models_base",
+    "AnyMap": "_models_base",
+    "Time": "_models_base",
     "App": "_models_apps",
     "Build": "_models_apps",
     "Release": "_models_apps",
@@ -202,6 +199,8 @@ if not TYPE_CHECKING:
             from . import _models_runtime as module
         elif group == "_models_rack":
             from . import _models_rack as module
+        elif group == "_models_base":
+            from . import _models_base as module
         else:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         value = getattr(module, name)
@@ -263,13 +262,15 @@ class EnvPlan:
 # --------------------------------------------------------------------------------------------
 # conversion helpers
 
-M = TypeVar("M", bound=ConvoxModel)
+M = TypeVar("M", bound="ConvoxModel")
 
 
 def parse(model: Type[M], data: Any) -> M:
     """Validate one JSON object into ``model``; unexpected shapes raise ``ConvoxError``."""
     if not isinstance(data, dict):
         raise ConvoxError(f"unexpected answer from the rack: expected a JSON object for {model.__name__}")
+    from ._pydantic import ValidationError  # loaded with the model classes anyway
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -293,9 +294,8 @@ def _time_result(value: datetime.datetime) -> str:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, ConvoxModel):
-        return _model_result(value)
-    if isinstance(value, (RunResult, EnvPlan)):
+    # models, records (``_records``), RunResult and EnvPlan all shape themselves
+    if callable(getattr(type(value), "to_result", None)):
         return value.to_result()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {field.name: _plain(getattr(value, field.name)) for field in dataclasses.fields(value)}
@@ -310,7 +310,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _model_result(model: ConvoxModel) -> Dict[str, Any]:
+def _model_result(model: "ConvoxModel") -> Dict[str, Any]:
     result: Dict[str, Any] = {}
     for name in type(model).model_fields:
         result[name] = _plain(getattr(model, name))

@@ -4,25 +4,29 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional
 
-from ..models import App, parse, parse_list
 from ._base import Accessor, build_path, require
+
+if TYPE_CHECKING:
+    from ..models import App
+else:  # named, not imported: the client answers with a model or a record (Accessor._parse)
+    App = "App"
 
 
 class AppsAccessor(Accessor):
     """``client.apps``"""
 
     def list(self) -> List[App]:
-        return parse_list(App, self._call("GET", "/apps"))
+        return self._parse_list(App, self._call("GET", "/apps"))
 
     def get(self, name: str) -> App:
-        return parse(App, self._call("GET", build_path("apps", require(name, "name"))))
+        return self._parse(App, self._call("GET", build_path("apps", require(name, "name"))))
 
     def create(self, name: str, *, timeout: Optional[int] = None, generation: Optional[str] = None) -> App:
         """Create an app (asynchronous: status ``updating`` until the initial apply ends)."""
         data = {"name": require(name, "name"), "timeout": timeout, "generation": generation}
-        return parse(App, self._call("POST", "/apps", data=data))
+        return self._parse(App, self._call("POST", "/apps", data=data))
 
     def update(self, name: str, *, lock: Optional[bool] = None, parameters: Optional[Dict[str, str]] = None) -> None:
         """Lock/unlock and set app parameters (``BuildCpu``, ``BuildMem``, ``BuildLabels``)."""

@@ -11,11 +11,15 @@ import os
 import re
 import stat
 import tarfile
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..errors import ConvoxInputError
-from ..models import Build, parse, parse_list
 from ._base import Accessor, build_path, require
+
+if TYPE_CHECKING:
+    from ..models import Build
+else:  # named, not imported: the client answers with a model or a record (Accessor._parse)
+    Build = "Build"
 
 BuildArgs = Union[Sequence[str], Dict[str, str], None]
 
@@ -182,12 +186,14 @@ class BuildsAccessor(Accessor):
     """``client.builds``"""
 
     def list(self, app: str, *, limit: Optional[int] = None) -> List[Build]:
-        return parse_list(
+        return self._parse_list(
             Build, self._call("GET", build_path("apps", require(app, "app"), "builds"), params={"limit": limit})
         )
 
     def get(self, app: str, id: str) -> Build:
-        return parse(Build, self._call("GET", build_path("apps", require(app, "app"), "builds", require(id, "id"))))
+        return self._parse(
+            Build, self._call("GET", build_path("apps", require(app, "app"), "builds", require(id, "id")))
+        )
 
     def create(
         self,
@@ -215,18 +221,18 @@ class BuildsAccessor(Accessor):
             "git-sha": git_sha,
             "wildcard-domain": wildcard_domain,
         }
-        return parse(Build, self._call("POST", build_path("apps", require(app, "app"), "builds"), data=data))
+        return self._parse(Build, self._call("POST", build_path("apps", require(app, "app"), "builds"), data=data))
 
     def update(self, app: str, id: str, **fields: Any) -> Build:
         """Update build fields (ended, started, entrypoint, logs, manifest, release, status)."""
         data = {key.replace("_", "-"): value for key, value in fields.items()}
         path = build_path("apps", require(app, "app"), "builds", require(id, "id"))
-        return parse(Build, self._call("PUT", path, data=data))
+        return self._parse(Build, self._call("PUT", path, data=data))
 
     def import_build(self, app: str, data: bytes) -> Build:
         """Import an exported build (gzip tar); creates a release."""
         path = build_path("apps", require(app, "app"), "builds", "import")
-        return parse(Build, self._call("POST", path, content=bytes(data)))
+        return self._parse(Build, self._call("POST", path, content=bytes(data)))
 
     def export(self, app: str, id: str) -> bytes:
         """The build as a gzip tar (``build.json`` plus one image archive per service)."""

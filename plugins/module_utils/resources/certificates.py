@@ -5,11 +5,15 @@
 from __future__ import annotations
 
 import datetime
-from typing import List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, List, Optional, Sequence, Union
 
 from ..errors import ConvoxInputError
-from ..models import Certificate, parse, parse_list
 from ._base import Accessor, build_path, require
+
+if TYPE_CHECKING:
+    from ..models import Certificate
+else:  # named, not imported: the client answers with a model or a record (Accessor._parse)
+    Certificate = "Certificate"
 
 
 class CertificatesAccessor(Accessor):
@@ -18,12 +22,12 @@ class CertificatesAccessor(Accessor):
     def list(self, *, generated: bool = False) -> List[Certificate]:
         """Certificates; ``generated=True`` lists rack-generated ones (sent in the query string)."""
         params = {"generated": True} if generated else None
-        return parse_list(Certificate, self._call("GET", "/certificates", params=params))
+        return self._parse_list(Certificate, self._call("GET", "/certificates", params=params))
 
     def create(self, pub: str, key: str, *, chain: Optional[str] = None) -> Certificate:
         """Import a PEM certificate and its private key."""
         data = {"pub": require(pub, "pub"), "key": require(key, "key"), "chain": chain}
-        return parse(Certificate, self._call("POST", "/certificates", data=data))
+        return self._parse(Certificate, self._call("POST", "/certificates", data=data))
 
     def generate(
         self,
@@ -37,7 +41,7 @@ class CertificatesAccessor(Accessor):
         if not names or not all(name.strip() for name in names):
             raise ConvoxInputError("at least one domain is required", field="domains")
         data = {"domains": names, "issuer": issuer, "duration": duration}
-        return parse(Certificate, self._call("POST", "/certificates/generate", data=data))
+        return self._parse(Certificate, self._call("POST", "/certificates/generate", data=data))
 
     def delete(self, id: str) -> None:
         self._call("DELETE", build_path("certificates", require(id, "id")))

@@ -10,11 +10,14 @@ create a release only when the environment really changes.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional
 
 from ..errors import ConvoxInputError
-from ..models import EnvPlan, Release
+from ..models import EnvPlan
 from ._base import Accessor, require
+
+if TYPE_CHECKING:
+    from ..models import Release
 
 
 def parse_env(text: Optional[str]) -> Dict[str, str]:

@@ -4,11 +4,15 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from ..errors import ConvoxError
-from ..models import ObjectRef, parse
 from ._base import Accessor, build_path, path_segment, require
+
+if TYPE_CHECKING:
+    from ..models import ObjectRef
+else:  # named, not imported: the client answers with a model or a record (Accessor._parse)
+    ObjectRef = "ObjectRef"
 
 
 class ObjectsAccessor(Accessor):
@@ -21,7 +25,7 @@ class ObjectsAccessor(Accessor):
         """Store ``data`` under ``key`` (``""`` lets the rack pick ``tmp/<hex>``); returns the ``Url``."""
         headers = {"Public": True} if public else None
         answer = self._call("POST", self._path(app, key), content=bytes(data), headers=headers, idempotent=bool(key))
-        return parse(ObjectRef, answer).url
+        return self._parse(ObjectRef, answer).url
 
     def fetch(self, app: str, key: str) -> bytes:
         return self._transport.request("GET", self._path(app, require(key, "key"))).content

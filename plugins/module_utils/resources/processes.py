@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import shlex
 import time
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from ..errors import ConvoxError, ConvoxNotFoundError, ConvoxTimeoutError
-from ..models import Process, RunResult, parse, parse_list
+from ..models import RunResult
 from ._base import Accessor, build_path, require
+
+if TYPE_CHECKING:
+    from ..models import Process
+else:  # named, not imported: the client answers with a model or a record (Accessor._parse)
+    Process = "Process"
 
 Command = Union[str, Sequence[str]]
 
@@ -65,11 +70,11 @@ class ProcessesAccessor(Accessor):
 
     def list(self, app: str, *, service: Optional[str] = None, release: Optional[str] = None) -> List[Process]:
         path = build_path("apps", require(app, "app"), "processes")
-        return parse_list(Process, self._call("GET", path, params={"service": service, "release": release}))
+        return self._parse_list(Process, self._call("GET", path, params={"service": service, "release": release}))
 
     def get(self, app: str, pid: str) -> Process:
         path = build_path("apps", require(app, "app"), "processes", require(pid, "pid"))
-        return parse(Process, self._call("GET", path))
+        return self._parse(Process, self._call("GET", path))
 
     def stop(self, app: str, pid: str) -> None:
         self._call("DELETE", build_path("apps", require(app, "app"), "processes", require(pid, "pid")))
@@ -84,7 +89,7 @@ class ProcessesAccessor(Accessor):
         """
         headers = _run_headers(dict(options, command=command))
         path = build_path("apps", require(app, "app"), "services", require(service, "service"), "processes")
-        return parse(Process, self._call("POST", path, headers=headers, idempotent=False))
+        return self._parse(Process, self._call("POST", path, headers=headers, idempotent=False))
 
     def exec(
         self, app: str, pid: str, command: Command, *, entrypoint: bool = False, timeout: Optional[float] = None

@@ -4,10 +4,14 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Dict, List, Optional, Union
 
-from ..models import App, Release, parse, parse_list
 from ._base import Accessor, build_path, require
+
+if TYPE_CHECKING:
+    from ..models import App, Release
+else:  # named, not imported: the client answers with a model or a record (Accessor._parse)
+    Release = "Release"
 
 EnvValue = Union[str, Dict[str, str], None]
 
@@ -18,11 +22,11 @@ class ReleasesAccessor(Accessor):
     def list(self, app: str, *, limit: Optional[int] = None) -> List[Release]:
         """Releases, newest first (the rack returns 10 unless ``limit`` says otherwise)."""
         path = build_path("apps", require(app, "app"), "releases")
-        return parse_list(Release, self._call("GET", path, params={"limit": limit}))
+        return self._parse_list(Release, self._call("GET", path, params={"limit": limit}))
 
     def get(self, app: str, id: str) -> Release:
         path = build_path("apps", require(app, "app"), "releases", require(id, "id"))
-        return parse(Release, self._call("GET", path))
+        return self._parse(Release, self._call("GET", path))
 
     def create(
         self,
@@ -44,7 +48,7 @@ class ReleasesAccessor(Accessor):
             env = format_env(validate_env(env))
         data = {"build": build, "env": env, "description": description, "parent-release": parent_release}
         path = build_path("apps", require(app, "app"), "releases")
-        return parse(Release, self._call("POST", path, data=data, idempotent=False))
+        return self._parse(Release, self._call("POST", path, data=data, idempotent=False))
 
     def promote(
         self, app: str, id: str, *, force: bool = False, wait: bool = False, timeout: Optional[float] = None

@@ -4,10 +4,14 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional
 
-from ..models import Resource, ResourceType, parse, parse_list
 from ._base import Accessor, build_path, require
+
+if TYPE_CHECKING:
+    from ..models import Resource, ResourceType
+else:  # named, not imported: the client answers with a model or a record (Accessor._parse)
+    Resource, ResourceType = "Resource", "ResourceType"
 
 
 class ResourcesAccessor(Accessor):
@@ -15,21 +19,22 @@ class ResourcesAccessor(Accessor):
 
     def list(self, app: Optional[str] = None) -> List[Resource]:
         path = build_path("apps", app, "resources") if app else "/resources"
-        return parse_list(Resource, self._call("GET", path))
+        return self._parse_list(Resource, self._call("GET", path))
 
     def get(self, name: str, *, app: Optional[str] = None) -> Resource:
         require(name, "name")
         path = build_path("apps", app, "resources", name) if app else build_path("resources", name)
-        return parse(Resource, self._call("GET", path))
+        return self._parse(Resource, self._call("GET", path))
 
     def create(self, kind: str, *, name: Optional[str] = None, parameters: Optional[Dict[str, str]] = None) -> Resource:
         """Create a rack resource (v3: only ``webhook`` with parameter ``Url``)."""
         data = {"kind": require(kind, "kind"), "name": name, "parameters": parameters}
-        return parse(Resource, self._call("POST", "/resources", data=data))
+        return self._parse(Resource, self._call("POST", "/resources", data=data))
 
     def update(self, name: str, parameters: Dict[str, str]) -> Resource:
-        return parse(
-            Resource, self._call("PUT", build_path("resources", require(name, "name")), data={"parameters": parameters})
+        return self._parse(
+            Resource,
+            self._call("PUT", build_path("resources", require(name, "name")), data={"parameters": parameters}),
         )
 
     def delete(self, name: str) -> None:
@@ -37,12 +42,12 @@ class ResourcesAccessor(Accessor):
 
     def link(self, name: str, app: str) -> Resource:
         path = build_path("resources", require(name, "name"), "links")
-        return parse(Resource, self._call("POST", path, data={"app": require(app, "app")}, idempotent=True))
+        return self._parse(Resource, self._call("POST", path, data={"app": require(app, "app")}, idempotent=True))
 
     def unlink(self, name: str, app: str) -> Resource:
         path = build_path("resources", require(name, "name"), "links", require(app, "app"))
-        return parse(Resource, self._call("DELETE", path))
+        return self._parse(Resource, self._call("DELETE", path))
 
     def types(self) -> List[ResourceType]:
         """Resource types and their parameters (``OPTIONS /resources``; needs a write role)."""
-        return parse_list(ResourceType, self._call("OPTIONS", "/resources"))
+        return self._parse_list(ResourceType, self._call("OPTIONS", "/resources"))

@@ -4,17 +4,21 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
-from ..models import Service, parse_list
 from ._base import Accessor, build_path, require
+
+if TYPE_CHECKING:
+    from ..models import Service
+else:  # named, not imported: the client answers with a model or a record (Accessor._parse)
+    Service = "Service"
 
 
 class ServicesAccessor(Accessor):
     """``client.services``"""
 
     def list(self, app: str) -> List[Service]:
-        return parse_list(Service, self._call("GET", build_path("apps", require(app, "app"), "services")))
+        return self._parse_list(Service, self._call("GET", build_path("apps", require(app, "app"), "services")))
 
     def update(
         self,

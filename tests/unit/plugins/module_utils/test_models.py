@@ -329,6 +329,7 @@ def test_model_groups_load_lazily():
         "p = 'ansible_collections.convox.convox.plugins.module_utils.'\n"
         "from ansible_collections.convox.convox.plugins.module_utils import client, models\n"
         "print(sorted(n[len(p):] for n in sys.modules if n.startswith(p + '_models')))\n"
+        "print('pydantic' in sys.modules)\n"
         "models.App\n"
         "print(sorted(n[len(p):] for n in sys.modules if n.startswith(p + '_models')))\n"
         "from ansible_collections.convox.convox.plugins.module_utils.models import Resource\n"
@@ -337,8 +338,9 @@ def test_model_groups_load_lazily():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.splitlines() == [
         "[]",
-        "['_models_apps']",
-        "['_models_apps', '_models_rack']",
+        "False",
+        "['_models_apps', '_models_base']",
+        "['_models_apps', '_models_base', '_models_rack']",
     ]
 
 

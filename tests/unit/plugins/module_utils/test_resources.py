@@ -1000,3 +1000,28 @@ def test_unexpected_shape_raises_convox_error(client, router):
     router.get("/system").mock(return_value=js({"count": "many"}))
     with pytest.raises(ConvoxError, match="unexpected answer"):
         client.system.get()
+
+
+def _has_model(value):
+    if isinstance(value, models.ConvoxModel):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_has_model(item) for item in value)
+    return False
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
+def test_records_answer_like_models(client, router, case):
+    """``records=True``: every accessor answers with records that read like the models."""
+    from ansible_collections.convox.convox.plugins.module_utils import _records
+
+    _name, call, method, _path, _query, _body, _headers, answer, _check = case
+    router.route(method=method, path__regex=r".*").mock(return_value=answer)
+    want = call(client)
+    client.records = True
+    got = call(client)
+    assert not _has_model(got)  # the usual answers never need pydantic
+    assert models.to_result(got) == models.to_result(want)
+    if isinstance(want, models.ConvoxModel):
+        assert isinstance(got, _records.Record)
+        assert got.record_type == type(want).__name__
