@@ -12,10 +12,11 @@ What lives here, once for all modules:
 * ``ConvoxModule``: an ``AnsibleModule`` wrapper that builds the client lazily, reports a
   missing library with ``missing_required_lib``, turns every ``ConvoxError`` into
   ``fail_json`` (``msg`` + ``failure`` dict, no traceback, no secret) and carries the
-  diff and check-mode helpers;
+  diff and check-mode helpers (``skip``) and ``poll`` for waits the client has no lifecycle for;
 * ``DeclarativeResource``: read -> desired -> compare -> create/update/delete, with the
   predicted result in check mode and a diff in diff mode;
-* normalisation helpers used before any comparison (ids, env, scalar values).
+* normalisation helpers used before any comparison (ids, env, scalar values);
+* ``is_v3_refusal`` and ``rack_generation``: how a module tells what a rack does not have.
 
 Heavy libraries (httpx, pydantic) are only imported when the client is first used, so a
 module pays for them only when it talks to the rack.
@@ -55,6 +56,9 @@ NEW_BUILD = "(new build)"
 # What a secret looks like in diffs and results.
 HIDDEN = "<hidden>"
 
+# First pause of ConvoxModule.poll (it doubles up to the caller's max_delay).
+POLL_FIRST_DELAY = 0.25
+
 
 # ---------------------------------------------------------------------------
 # Normalisation: both sides of every comparison go through these first.
@@ -93,9 +97,11 @@ def normalize_scalar(value: Any) -> Any:
 def parse_env(value: Any) -> Dict[str, str]:
     """An environment as a plain dict of strings.
 
-    Accepts the rack's text form (``KEY=VALUE`` lines, see convox-api.md 6.4: split at the
-    first ``=``, key trimmed, value verbatim, lines without ``=`` or with an empty key
-    skipped, trailing ``\\r`` dropped), a mapping, or a list of ``KEY=VALUE`` strings.
+    Accepts the rack's text form (``KEY=VALUE`` lines), a list of ``KEY=VALUE`` strings
+    (read as the lines of that text) or a mapping. Text and lists are read by the client's
+    ``resources.environment.parse_env``, which holds the rack's encoding rules
+    (convox-api.md 6.4); a mapping only has its keys trimmed (empty ones dropped) and its
+    values made strings the way the rack stores them (``normalize_scalar``, ``None`` -> ``""``).
     """
     if value is None:
         return {}
@@ -106,25 +112,19 @@ def parse_env(value: Any) -> Dict[str, str]:
             if key:
                 result[key] = "" if val is None else str(normalize_scalar(val))
         return result
-    if isinstance(value, str):
-        lines: Iterable[str] = value.split("\n")
-    else:
-        lines = [str(item) for item in value]
-    result = {}
-    for line in lines:
-        if line.endswith("\r"):
-            line = line[:-1]
-        key, sep, val = line.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            continue
-        result[key] = val
-    return result
+    from ansible_collections.convox.convox.plugins.module_utils.resources import environment
+
+    text = value if isinstance(value, str) else "\n".join(str(item) for item in value)
+    parsed: Dict[str, str] = environment.parse_env(text)
+    return parsed
 
 
 def format_env(env: Mapping[str, str]) -> str:
-    """The rack's text form of an environment: ``KEY=VALUE`` lines sorted, no trailing newline."""
-    return "\n".join(sorted(f"{k}={v}" for k, v in env.items()))
+    """The rack's text form of an environment (the client's ``format_env``: sorted lines, no trailing newline)."""
+    from ansible_collections.convox.convox.plugins.module_utils.resources import environment
+
+    text: str = environment.format_env(env)
+    return text
 
 
 def env_changes(current: Mapping[str, str], desired: Mapping[str, str]) -> Dict[str, List[str]]:
@@ -256,6 +256,8 @@ def _hint_for(error: BaseException) -> str:
     if isinstance(error, _error_class("ConvoxNotFoundError")):
         return "Check the name or id, and that it exists on this rack."
     if isinstance(error, _error_class("ConvoxForbiddenError")):
+        if "admin" in message:  # convox-api.md 2.2: "admin role required ..."
+            return "This needs the admin role: use the rack password or an admin token."
         return "The credentials lack the role this needs; use a password or token with write access."
     if isinstance(error, _error_class("ConvoxValidationError")):
         return "Correct the task's options."
@@ -302,6 +304,26 @@ def rack_generation(client: Any) -> Tuple[Optional[int], str]:
     if major.isdigit() and "." in version:
         return (3 if int(major) >= 3 else 2), version
     return None, version
+
+
+# What a rack's refusal of an operation it does not have says: v3 racks answer 501 since 3.24.1
+# and 500 with the same text before (convox-api.md 3.2 and 3.3).
+REFUSAL_TEXTS = ("unimplemented", "is unavailable", "not supported", "doesn't support")
+
+
+def is_v3_refusal(error: BaseException) -> bool:
+    """Whether ``error`` is the rack saying it does not have the operation (not a failure of it).
+
+    A 501, or a 500 whose message says so (``unimplemented``, ``release history is
+    unavailable``, ``direct rack doesn't support update``...), as racks before 3.24.1 answer.
+    """
+    status = getattr(error, "status_code", None)
+    if isinstance(error, _error_class("ConvoxNotImplementedError")) or status == 501:
+        return True
+    if status != 500:
+        return False
+    message = str(getattr(error, "message", "") or "").lower()
+    return any(text in message for text in REFUSAL_TEXTS)
 
 
 # ---------------------------------------------------------------------------
@@ -426,6 +448,14 @@ class ConvoxModule:
             result["diff"] = diff
         self.module.exit_json(changed=bool(changed), **result)
 
+    def skip(self, msg: str, **result: Any) -> None:
+        """End the task as skipped: ``changed: false``, ``skipped: true`` and ``msg``.
+
+        For work that cannot be predicted in check mode (a command that would run), once the
+        task has checked with GET requests what it can.
+        """
+        self.exit(False, skipped=True, msg=msg, **result)
+
     def fail(self, msg: str, **result: Any) -> None:
         self.close()
         self.module.fail_json(msg=msg, **result)
@@ -463,6 +493,44 @@ class ConvoxModule:
         self._context = f"{action} {target}".strip()
 
     # -- helpers ------------------------------------------------------------
+
+    def poll(
+        self,
+        probe: Callable[[], Tuple[bool, Any]],
+        what: str,
+        *,
+        hint: str = "check the rack",
+        max_delay: float = 5.0,
+        on_timeout: Optional[Callable[[Any], None]] = None,
+    ) -> Any:
+        """Call ``probe`` until it answers ``(True, value)``; return that value.
+
+        For waits the client's ``waits`` module has no lifecycle for. Reads start 0.25 s apart
+        and back off to ``max_delay``; time and sleep are ``waits.monotonic``/``waits.sleep``,
+        so tests can fake them. When ``wait_timeout`` runs out, ``on_timeout(last value)``
+        fails the task if given, else the task fails with ``Timed out after N seconds waiting
+        for <what> on <rack>. The rack keeps working; raise wait_timeout or <hint>.`` The
+        caller decides on ``wait`` (this always waits).
+        """
+        from ansible_collections.convox.convox.plugins.module_utils import waits
+
+        timeout = self.wait_timeout
+        deadline = waits.monotonic() + timeout
+        delay = POLL_FIRST_DELAY
+        while True:
+            done, value = probe()
+            if done:
+                return value
+            if waits.monotonic() >= deadline:
+                if on_timeout is not None:
+                    on_timeout(value)
+                self.fail(
+                    f"Timed out after {timeout} seconds waiting for {what} on {self.rack_label}. "
+                    f"The rack keeps working; raise wait_timeout or {hint}.",
+                    failure={"kind": "WaitTimeout"},
+                )
+            waits.sleep(delay)
+            delay = min(delay * 2, max_delay)
 
     def is_not_found(self, error: BaseException) -> bool:
         return isinstance(error, _error_class("ConvoxNotFoundError"))

@@ -101,7 +101,6 @@ key_pair:
       sample: <hidden>
 """
 
-import time
 from typing import Any, Dict, Optional
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
@@ -109,22 +108,11 @@ from ansible_collections.convox.convox.plugins.module_utils._module import (
     HIDDEN,
     ConvoxModule,
     failure_details,
+    is_v3_refusal,
     to_plain,
 )
 
-
-def wait_until(cm: ConvoxModule, what: str, check: Any) -> None:
-    deadline = time.monotonic() + cm.wait_timeout
-    delay = 0.25
-    while not check():
-        if time.monotonic() >= deadline:
-            cm.fail(
-                f"Timed out after {cm.wait_timeout} seconds waiting for {what} on {cm.rack_label}. "
-                "The rack keeps working; raise wait_timeout or check it with convox instances.",
-                failure={"kind": "WaitTimeout"},
-            )
-        time.sleep(delay)
-        delay = min(delay * 2, 5.0)
+INSTANCES_HINT = "check it with convox instances"
 
 
 def find_instance(cm: ConvoxModule, instance_id: str) -> Optional[Dict[str, Any]]:
@@ -148,7 +136,11 @@ def terminate(cm: ConvoxModule) -> None:
             pass
         if cm.wait:
             cm.set_context("wait for", f"instance {instance_id} to terminate")
-            wait_until(cm, f"instance {instance_id} to terminate", lambda: find_instance(cm, instance_id) is None)
+            cm.poll(
+                lambda: (find_instance(cm, instance_id) is None, None),
+                f"instance {instance_id} to terminate",
+                hint=INSTANCES_HINT,
+            )
     cm.exit(True, diff=cm.diff(current, {}), instance=current)
 
 
@@ -181,8 +173,7 @@ def rekey(cm: ConvoxModule) -> None:
     try:
         pair = to_plain(cm.client.instances.keyroll())
     except convox_errors.ConvoxAPIError as exc:
-        message = str(getattr(exc, "message", "") or "").lower()
-        if not isinstance(exc, convox_errors.ConvoxNotImplementedError) and "unimplemented" not in message:
+        if not is_v3_refusal(exc):
             raise
         cm.fail(
             f"Could not roll the instance key on {cm.rack_label}: the rack answered that it does not support "
@@ -193,10 +184,10 @@ def rekey(cm: ConvoxModule) -> None:
     pair = dict(pair or {})
     if not pair and cm.wait:  # v2 racks answer ok and roll asynchronously
         cm.set_context("wait for", "the rack to finish the key roll")
-        wait_until(
-            cm,
+        cm.poll(
+            lambda: ((to_plain(cm.client.system.get()) or {}).get("status") == "running", None),
             "the rack to finish the key roll",
-            lambda: (to_plain(cm.client.system.get()) or {}).get("status") == "running",
+            hint=INSTANCES_HINT,
         )
     private_key = pair.get("private_key")
     if private_key and not cm.module.no_log:

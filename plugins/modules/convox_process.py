@@ -131,8 +131,7 @@ process:
       sample: pending
 """
 
-import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils._module import (
     ConvoxModule,
@@ -143,6 +142,7 @@ from ansible_collections.convox.convox.plugins.module_utils._module import (
 NEW_PROCESS = "(new process)"
 # Statuses after which a process waits no more.
 SETTLED = ("running", "complete", "failed", "crashed")
+PS_HINT = "check the process with convox ps"
 
 
 def get_process(cm: ConvoxModule, app: str, pid: str) -> Optional[Dict[str, Any]]:
@@ -152,24 +152,6 @@ def get_process(cm: ConvoxModule, app: str, pid: str) -> Optional[Dict[str, Any]
     except cm.not_found():
         return None
     return dict(process or {})
-
-
-def wait_poll(cm: ConvoxModule, what: str, check: Any) -> Any:
-    """Call ``check`` until it returns something other than ``None`` or wait_timeout runs out."""
-    deadline = time.monotonic() + cm.wait_timeout
-    delay = 0.25
-    while True:
-        value = check()
-        if value is not None:
-            return value
-        if time.monotonic() >= deadline:
-            cm.fail(
-                f"Timed out after {cm.wait_timeout} seconds waiting for {what} on {cm.rack_label}. "
-                "The rack keeps working; raise wait_timeout or check the process with convox ps.",
-                failure={"kind": "WaitTimeout"},
-            )
-        time.sleep(delay)
-        delay = min(delay * 2, 2.0)
 
 
 def start(cm: ConvoxModule) -> None:
@@ -211,13 +193,13 @@ def start(cm: ConvoxModule) -> None:
     if cm.wait and pid:
         cm.set_context("wait for", f"process {pid} of app {app}")
 
-        def settled() -> Optional[Dict[str, Any]]:
+        def settled() -> Tuple[bool, Optional[Dict[str, Any]]]:
             current = get_process(cm, app, pid)
             if current is None:  # finished and already cleaned up by the rack
-                return dict(process, status="complete")
-            return current if current.get("status") in SETTLED else None
+                return True, dict(process, status="complete")
+            return current.get("status") in SETTLED, current
 
-        process = wait_poll(cm, f"process {pid} of app {app} to start", settled)
+        process = cm.poll(settled, f"process {pid} of app {app} to start", hint=PS_HINT, max_delay=2.0)
     cm.exit(True, diff=cm.diff({}, process), process=process)
 
 
@@ -235,8 +217,11 @@ def stop(cm: ConvoxModule) -> None:
             pass
         if cm.wait:
             cm.set_context("wait for", f"process {pid} of app {app} to stop")
-            wait_poll(
-                cm, f"process {pid} of app {app} to stop", lambda: True if get_process(cm, app, pid) is None else None
+            cm.poll(
+                lambda: (get_process(cm, app, pid) is None, None),
+                f"process {pid} of app {app} to stop",
+                hint=PS_HINT,
+                max_delay=2.0,
             )
     cm.exit(True, diff=cm.diff(current, {}), process=current)
 

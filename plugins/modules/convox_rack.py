@@ -110,7 +110,6 @@ rack:
       sample: {"Autoscale": "Yes"}
 """
 
-import time
 from typing import Any, Dict, Optional, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
@@ -118,6 +117,7 @@ from ansible_collections.convox.convox.plugins.module_utils._module import (
     ConvoxModule,
     DeclarativeResource,
     failure_details,
+    is_v3_refusal,
     to_plain,
 )
 
@@ -184,7 +184,9 @@ class Rack(DeclarativeResource):
             options["force"] = True
         try:
             self.cm.client.system.update(**options)
-        except convox_errors.ConvoxNotImplementedError as exc:
+        except convox_errors.ConvoxAPIError as exc:
+            if not is_v3_refusal(exc):
+                raise
             self.cm.fail(
                 f"Could not update {self.target} on {self.cm.rack_label}: {V3_INSTEAD}", failure=failure_details(exc)
             )
@@ -195,26 +197,28 @@ class Rack(DeclarativeResource):
     def wait_running(self) -> None:
         """Two consecutive reads with status running, or fail at wait_timeout."""
         self.cm.set_context("wait for", "the rack to finish updating")
-        deadline = time.monotonic() + self.cm.wait_timeout
-        delay, good = 0.25, 0
-        while True:
+        good = [0]
+
+        def probe() -> Tuple[bool, Any]:
             status = (self.read() or {}).get("status")
-            good = good + 1 if status == "running" else 0
-            if good >= 2:
-                return
+            good[0] = good[0] + 1 if status == "running" else 0
+            if good[0] >= 2:
+                return True, status
             if status in ("rollback", "failed"):
                 self.cm.fail(
                     f"The rack update on {self.cm.rack_label} failed (status {status}). Check `convox rack logs`.",
                     failure={"kind": "UpdateFailed", "status": status},
                 )
-            if time.monotonic() >= deadline:
-                self.cm.fail(
-                    f"The rack on {self.cm.rack_label} was still {status} after {self.cm.wait_timeout} seconds. "
-                    "It keeps updating; raise wait_timeout or check `convox rack`.",
-                    failure={"kind": "WaitTimeout", "status": status},
-                )
-            time.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            return False, status
+
+        def timed_out(status: Any) -> None:
+            self.cm.fail(
+                f"The rack on {self.cm.rack_label} was still {status} after {self.cm.wait_timeout} seconds. "
+                "It keeps updating; raise wait_timeout or check `convox rack`.",
+                failure={"kind": "WaitTimeout", "status": status},
+            )
+
+        self.cm.poll(probe, "the rack to finish updating", on_timeout=timed_out)
 
 
 def main() -> None:

@@ -108,7 +108,12 @@ metrics:
 from typing import Any, Dict
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, failure_details, to_plain
+from ansible_collections.convox.convox.plugins.module_utils._module import (
+    ConvoxModule,
+    failure_details,
+    is_v3_refusal,
+    to_plain,
+)
 
 UNSUPPORTED = "This rack version does not support it over its API."
 INSTEAD = {
@@ -122,14 +127,6 @@ INSTEAD = {
         "(CloudWatch, Cloud Monitoring, Azure Monitor) or from the rack's Prometheus/Grafana if installed."
     ),
 }
-
-
-def unsupported(error: BaseException) -> bool:
-    """A 501, or the same refusal from a rack older than 3.24.1 (500 with the message only)."""
-    if isinstance(error, convox_errors.ConvoxNotImplementedError):
-        return True
-    message = str(getattr(error, "message", "") or "").lower()
-    return "unimplemented" in message or "is unavailable" in message or "not supported" in message
 
 
 def main() -> None:
@@ -173,7 +170,7 @@ def main() -> None:
                         query["period"] = params["metrics_period"]
                     result["metrics"] = to_plain(system.metrics(**query)) or []
             except convox_errors.ConvoxAPIError as exc:
-                if not unsupported(exc):
+                if not is_v3_refusal(exc):
                     raise
                 cm.fail(
                     f"Could not read the rack's {item} on {cm.rack_label}: {INSTEAD.get(item, UNSUPPORTED)}",

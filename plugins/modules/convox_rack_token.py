@@ -113,19 +113,9 @@ rotated:
 import datetime
 from typing import Any, Dict
 
-from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
-from ansible_collections.convox.convox.plugins.module_utils._module import HIDDEN, ConvoxModule, failure_details
+from ansible_collections.convox.convox.plugins.module_utils._module import HIDDEN, ConvoxModule
 
 MAX_HOURS = 8760
-
-
-def admin_needed(cm: ConvoxModule, error: BaseException, action: str) -> None:
-    reason = str(getattr(error, "message", "") or error).strip()
-    cm.fail(
-        f"Could not {action} on {cm.rack_label}: {reason}. This needs the admin role: use the rack password "
-        "or an admin token.",
-        failure=failure_details(error),
-    )
 
 
 def mint(cm: ConvoxModule) -> None:
@@ -136,13 +126,7 @@ def mint(cm: ConvoxModule) -> None:
         cm.exit(True, msg="Check mode: no token was minted.", **result)
         return
     cm.set_context(f"mint {'an' if role == 'admin' else 'a'} {role} token")
-    try:
-        token = cm.client.system.jwt(role, hours)
-    except convox_errors.ConvoxForbiddenError as exc:
-        if "admin" not in str(getattr(exc, "message", "")):
-            raise
-        admin_needed(cm, exc, f"mint an {role} token")
-        return
+    token = cm.client.system.jwt(role, hours)
     expires = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(hours=hours)
     result["expires"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
     if cm.module.no_log:
@@ -157,13 +141,7 @@ def rotate(cm: ConvoxModule) -> None:
     cm.client.system.get()
     if not cm.check_mode:
         cm.set_context("rotate the token signing key")
-        try:
-            cm.client.system.jwt_rotate()
-        except convox_errors.ConvoxForbiddenError as exc:
-            if "admin" not in str(getattr(exc, "message", "")):
-                raise
-            admin_needed(cm, exc, "rotate the token signing key")
-            return
+        cm.client.system.jwt_rotate()
     cm.exit(True, rotated=True)
 
 

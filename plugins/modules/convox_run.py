@@ -198,13 +198,7 @@ def run(cm: ConvoxModule) -> None:
             **base,
         )
     if cm.check_mode:
-        cm.close()
-        cm.module.exit_json(
-            changed=False,
-            skipped=True,
-            msg=f"Check mode: the command was not run in service {service} of app {app}.",
-            **base,
-        )
+        cm.skip(f"Check mode: the command was not run in service {service} of app {app}.", **base)
 
     options: Dict[str, Any] = {"timeout": params["run_timeout"]}
     release = normalize_id(params.get("release"))

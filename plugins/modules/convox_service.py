@@ -145,7 +145,6 @@ service:
       sample: [{"balancer": 443, "certificate": "", "container": 3000}]
 """
 
-import time
 from typing import Any, Dict, Optional, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils._module import (
@@ -195,27 +194,27 @@ class Service(DeclarativeResource):
         """Poll until the service shows ``desired`` and, with a count, that many processes run."""
         app, name = self.params["app"], self.params["name"]
         self.cm.set_context("wait for", f"service {name} of app {app} to scale")
-        deadline = time.monotonic() + self.cm.wait_timeout
-        delay = 0.25
-        while True:
+
+        def probe() -> Tuple[bool, Dict[str, Any]]:
             service = self.read() or {}
             settled = not self.compare(service, desired)
             if settled and desired.get("count") is not None:
                 processes = to_plain(self.cm.client.processes.list(app, service=name)) or []
                 running = [p for p in processes if p.get("status") == "running"]
                 settled = len(running) == int(desired["count"])
-            if settled:
-                return service
-            if time.monotonic() >= deadline:
-                self.cm.fail(
-                    f"Service {name} of app {app} on {self.cm.rack_label} did not reach the requested scale "
-                    f"within {self.cm.wait_timeout} seconds. The rack keeps working; check `convox ps -a {app}` "
-                    "or raise wait_timeout.",
-                    service=service,
-                    failure={"kind": "WaitTimeout", "app": app, "service": name},
-                )
-            time.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            return settled, service
+
+        def timed_out(service: Any) -> None:
+            self.cm.fail(
+                f"Service {name} of app {app} on {self.cm.rack_label} did not reach the requested scale "
+                f"within {self.cm.wait_timeout} seconds. The rack keeps working; check `convox ps -a {app}` "
+                "or raise wait_timeout.",
+                service=service,
+                failure={"kind": "WaitTimeout", "app": app, "service": name},
+            )
+
+        result: Dict[str, Any] = self.cm.poll(probe, f"service {name} of app {app} to scale", on_timeout=timed_out)
+        return result
 
     def view(self, state: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         return dict(state) if state else {}

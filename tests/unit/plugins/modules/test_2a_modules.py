@@ -501,3 +501,138 @@ def test_rack_token_rotate_and_admin_refusal(run_module: Any, fake: FakeClient) 
     refused = run_module(convox_rack_token, {"rotate": True})
     assert refused["failed"] is True and "needs the admin role" in refused["msg"]
     assert refused["failure"]["status"] == 403
+
+
+# -- waits through the glue's poll (ConvoxModule.poll), on a fake clock ----------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: List[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: Any) -> Clock:
+    from ansible_collections.convox.convox.plugins.module_utils import waits
+
+    fake_clock = Clock()
+    monkeypatch.setattr(waits, "monotonic", fake_clock.monotonic)
+    monkeypatch.setattr(waits, "sleep", fake_clock.sleep)
+    return fake_clock
+
+
+def test_service_wait_timeout_keeps_its_message_and_backoff(run_module: Any, fake: FakeClient, clock: Clock) -> None:
+    fake.answers["services.list"] = lambda app: services(2)
+    fake.answers["processes.list"] = lambda app, service=None: []
+    result = run_module(convox_service, {"app": "myapp", "name": "web", "count": 5, "wait_timeout": 20})
+    assert result["msg"] == (
+        "Service web of app myapp on rack at http://127.0.0.1:9 did not reach the requested scale within 20 "
+        "seconds. The rack keeps working; check `convox ps -a myapp` or raise wait_timeout."
+    )
+    assert result["failure"] == {"kind": "WaitTimeout", "app": "myapp", "service": "web"}
+    assert result["service"]["count"] == 2
+    assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
+
+
+def test_service_wait_returns_once_the_processes_run(run_module: Any, fake: FakeClient, clock: Clock) -> None:
+    state = {"count": 2, "reads": 0}
+
+    def processes(app: str, service: Optional[str] = None) -> List[Dict[str, Any]]:
+        state["reads"] += 1
+        running = state["count"] if state["reads"] >= 3 else 2
+        return [{"id": f"web-{i}", "status": "running"} for i in range(running)]
+
+    fake.answers["services.list"] = lambda app: services(state["count"])
+    fake.answers["services.update"] = lambda app, name, **kw: state.update(count=kw["count"])
+    fake.answers["processes.list"] = processes
+    result = run_module(convox_service, {"app": "myapp", "name": "web", "count": 4})
+    assert result["changed"] is True and result["service"]["count"] == 4
+    assert state["reads"] == 3 and clock.sleeps == [0.25, 0.5]
+
+
+def test_process_wait_timeout_message(run_module: Any, fake: FakeClient, clock: Clock) -> None:
+    fake.answers["services.list"] = lambda app: services()
+    fake.answers["processes.run"] = lambda app, service, **kw: {"id": "web-abcde", "status": "pending"}
+    fake.answers["processes.get"] = lambda app, pid: {"id": pid, "status": "pending"}
+    result = run_module(convox_process, {"app": "myapp", "service": "web", "wait_timeout": 5})
+    assert result["msg"] == (
+        "Timed out after 5 seconds waiting for process web-abcde of app myapp to start on rack at "
+        "http://127.0.0.1:9. The rack keeps working; raise wait_timeout or check the process with convox ps."
+    )
+    assert result["failure"] == {"kind": "WaitTimeout"}
+    assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 2.0]
+
+
+def test_process_wait_treats_a_vanished_process_as_complete(run_module: Any, fake: FakeClient, clock: Clock) -> None:
+    fake.answers["services.list"] = lambda app: services()
+    fake.answers["processes.run"] = lambda app, service, **kw: {"id": "web-abcde", "status": "pending"}
+    fake.answers["processes.get"] = api_error(errors.ConvoxNotFoundError, 500, 'pods "web-abcde" not found')
+    result = run_module(convox_process, {"app": "myapp", "service": "web"})
+    assert result["changed"] is True and result["process"] == {"id": "web-abcde", "status": "complete"}
+    assert clock.sleeps == []
+
+
+def test_instance_terminate_wait_timeout_message(run_module: Any, fake: FakeClient, clock: Clock) -> None:
+    fake.answers["instances.list"] = lambda: [{"id": "ip-a", "status": "running"}]
+    result = run_module(convox_instance, {"id": "ip-a", "state": "absent", "wait_timeout": 3})
+    assert fake.writes == ["instances.terminate"]
+    assert result["msg"] == (
+        "Timed out after 3 seconds waiting for instance ip-a to terminate on rack at http://127.0.0.1:9. "
+        "The rack keeps working; raise wait_timeout or check it with convox instances."
+    )
+    assert result["failure"] == {"kind": "WaitTimeout"}
+
+
+def test_instance_v2_keyroll_waits_for_the_rack(run_module: Any, fake: FakeClient, clock: Clock) -> None:
+    statuses = iter(["running", "updating", "updating", "running"])
+    fake.answers["system.get"] = lambda: {"version": "20240515123456", "status": next(statuses)}
+    result = run_module(convox_instance, {"state": "rekeyed"})
+    assert result["changed"] is True and fake.writes == ["instances.keyroll"]
+    assert clock.sleeps == [0.25, 0.5]
+
+
+def test_rack_wait_fails_on_rollback_and_on_timeout(run_module: Any, fake: FakeClient, clock: Clock) -> None:
+    rack = {"name": "r", "version": "20240515123456", "status": "running", "count": 3, "parameters": {}}
+    statuses: List[str] = []
+
+    def get() -> Dict[str, Any]:
+        return dict(rack, status=statuses.pop(0) if statuses else rack["status"])
+
+    fake.answers["system.get"] = get
+    fake.answers["system.update"] = lambda **kw: rack.update(status="updating")
+    statuses.extend(["running", "updating", "rollback"])
+    rolled = run_module(convox_rack, {"count": 4})
+    assert (
+        rolled["msg"]
+        == "The rack update on rack at http://127.0.0.1:9 failed (status rollback). Check `convox rack logs`."
+    )
+    assert rolled["failure"] == {"kind": "UpdateFailed", "status": "rollback"}
+    statuses.append("running")
+    slow = run_module(convox_rack, {"count": 5, "wait_timeout": 2})
+    assert slow["msg"] == (
+        "The rack on rack at http://127.0.0.1:9 was still updating after 2 seconds. "
+        "It keeps updating; raise wait_timeout or check `convox rack`."
+    )
+    assert slow["failure"] == {"kind": "WaitTimeout", "status": "updating"}
+
+
+def test_rack_update_refused_by_a_pre_3_24_1_rack(run_module: Any, fake: FakeClient) -> None:
+    # A rack whose version says neither v2 nor v3 gets the request; its 500 refusal reads as the v3 one.
+    fake.answers["system.get"] = {"name": "r", "version": "dev", "status": "running", "count": 3, "parameters": {}}
+    fake.answers["system.update"] = api_error(
+        errors.ConvoxServerError, 500, "direct rack doesn't support update, make sure ...", "PUT", "/system"
+    )
+    result = run_module(convox_rack, {"count": 4})
+    assert result["failed"] is True and "convox rack params set" in result["msg"]
+    assert result["failure"]["status"] == 500
+    fake.answers["system.update"] = api_error(errors.ConvoxServerError, 500, "kube is down", "PUT", "/system")
+    other = run_module(convox_rack, {"count": 4})
+    assert "kube is down" in other["msg"] and "convox rack params set" not in other["msg"]

@@ -21,6 +21,7 @@ from ansible_collections.convox.convox.plugins.module_utils._module import (
     env_diff,
     failure_details,
     format_env,
+    is_v3_refusal,
     mask_env,
     merge_desired,
     normalize_id,
@@ -67,6 +68,30 @@ def test_parse_env_mapping_and_list_normalise_values() -> None:
     assert parse_env({"PORT": 8080, "DEBUG": True, "NONE": None}) == {"PORT": "8080", "DEBUG": "true", "NONE": ""}
     assert parse_env(["A=1", "B=two=2"]) == {"A": "1", "B": "two=2"}
     assert parse_env(None) == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["A=x=y\nB=2\r\n SPACED =v \nnoequals\n=novalue\nEMPTY=", "", "\n\n", "B=2\nA=1\nA=3", "K==\r"],
+)
+def test_parse_env_text_is_the_clients_reading(text: str) -> None:
+    from ansible_collections.convox.convox.plugins.module_utils.resources import environment
+
+    assert parse_env(text) == environment.parse_env(text)
+    assert parse_env(text.split("\n")) == environment.parse_env(text)
+    env = parse_env(text)
+    assert format_env(env) == environment.format_env(env)
+
+
+def test_parse_env_list_items_are_lines_of_the_text() -> None:
+    # A list is read as the lines of the rack's text form (the client's parse_env), so an item
+    # that holds a line break is two lines there (it used to keep the break in the value).
+    assert parse_env(["A=1\nB=2", "C=3\r"]) == {"A": "1", "B": "2", "C": "3"}
+
+
+def test_parse_env_mapping_keeps_values_verbatim() -> None:
+    # A mapping is not text: "=" and line breaks in values stay for validate_env to judge.
+    assert parse_env({" K ": "a=b\nc", "": "x", "N": 1.0}) == {"K": "a=b\nc", "N": "1"}
 
 
 def test_format_env_sorted_without_trailing_newline() -> None:
@@ -329,3 +354,131 @@ def test_wait_timeout_default_and_zero_kept(run_module: Any, given: Optional[int
     with run_module.args(args):
         cm = ConvoxModule({"name": {"type": "str"}}, wait=True)
     assert cm.wait_timeout == expected
+
+
+# -- v3 refusals, hints, skip and poll -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (errors.ConvoxNotImplementedError(501, "unimplemented", None, "POST", "/instances/keyroll"), True),
+        (errors.ConvoxNotImplementedError(501, "direct rack doesn't support update", None, "PUT", "/system"), True),
+        (errors.ConvoxServerError(500, "release history is unavailable", None, "GET", "/system/releases"), True),
+        (errors.ConvoxServerError(500, "Unimplemented", None, "POST", "/instances/keyroll"), True),
+        (errors.ConvoxServerError(500, "direct rack doesn't support update, ...", None, "PUT", "/system"), True),
+        (errors.ConvoxServerError(500, "boom", None, "GET", "/system/releases"), False),
+        (errors.ConvoxValidationError(400, "unavailable on v3 racks", None, "PUT", "/resources/db"), False),
+        (errors.ConvoxGatewayError(503, "service unavailable", None, "GET", "/system"), False),
+        (errors.ConvoxError("unimplemented"), False),
+    ],
+)
+def test_is_v3_refusal(error: BaseException, expected: bool) -> None:
+    assert is_v3_refusal(error) is expected
+
+
+def _fail_with(error: BaseException, action: str = "mint an admin token") -> types.SimpleNamespace:
+    def main() -> None:
+        cm = ConvoxModule({})
+
+        def work() -> None:
+            cm.set_context(action)
+            raise error
+
+        cm.run(work)
+
+    return types.SimpleNamespace(main=main)
+
+
+def test_forbidden_admin_hint(run_module: Any) -> None:
+    run_module.use_client(_Store())
+    admin = errors.ConvoxForbiddenError(403, "admin role required", "req1", "PUT", "/system/jwt/rotate")
+    result = run_module(_fail_with(admin, "rotate the token signing key"), {})
+    assert result["msg"] == (
+        "Could not rotate the token signing key on rack at http://127.0.0.1:9: admin role required. "
+        "This needs the admin role: use the rack password or an admin token."
+    )
+    assert result["failure"]["status"] == 403 and result["failure"]["request_id"] == "req1"
+    write = errors.ConvoxForbiddenError(403, "you need write access", None, "POST", "/apps")
+    result = run_module(_fail_with(write, "create app a"), {})
+    assert result["msg"].endswith("use a password or token with write access.")
+
+
+def test_skip_ends_the_task_skipped(run_module: Any) -> None:
+    def main() -> None:
+        ConvoxModule({}).skip("Check mode: nothing ran.", cmd="true")
+
+    result = run_module(types.SimpleNamespace(main=main), {}, check=True)
+    assert result["changed"] is False and result["skipped"] is True
+    assert result["msg"] == "Check mode: nothing ran." and result["cmd"] == "true"
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: List[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: Any) -> _Clock:
+    from ansible_collections.convox.convox.plugins.module_utils import waits
+
+    fake = _Clock()
+    monkeypatch.setattr(waits, "monotonic", fake.monotonic)
+    monkeypatch.setattr(waits, "sleep", fake.sleep)
+    return fake
+
+
+def _poller(answers: List[Any], **options: Any) -> types.SimpleNamespace:
+    def main() -> None:
+        cm = ConvoxModule({}, wait=True)
+        reads = iter(answers)
+        value = cm.poll(lambda: next(reads), "the thing to settle", **options)
+        cm.exit(False, value=value)
+
+    return types.SimpleNamespace(main=main)
+
+
+def test_poll_backs_off_and_returns_the_settled_value(run_module: Any, clock: _Clock) -> None:
+    run_module.use_client(_Store())
+    answers: List[Any] = [(False, i) for i in range(6)] + [(True, "done")]
+    result = run_module(_poller(answers, max_delay=2.0), {})
+    assert result["value"] == "done"
+    assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 2.0, 2.0]
+
+
+def test_poll_times_out_with_the_hint(run_module: Any, clock: _Clock) -> None:
+    run_module.use_client(_Store())
+    answers: List[Any] = [(False, None)] * 100
+    result = run_module(_poller(answers, hint="check it with convox ps"), {"wait_timeout": 10})
+    assert result["failed"] is True and result["failure"] == {"kind": "WaitTimeout"}
+    assert result["msg"] == (
+        "Timed out after 10 seconds waiting for the thing to settle on rack at http://127.0.0.1:9. "
+        "The rack keeps working; raise wait_timeout or check it with convox ps."
+    )
+    assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 4.0, 5.0]
+    assert sum(clock.sleeps) >= 10
+
+
+def test_poll_timeout_callback_sees_the_last_value(run_module: Any, clock: _Clock) -> None:
+    run_module.use_client(_Store())
+
+    def main() -> None:
+        cm = ConvoxModule({}, wait=True)
+        reads = iter(range(100))
+        cm.poll(
+            lambda: (False, next(reads)),
+            "x",
+            on_timeout=lambda last: cm.fail(f"still not there at read {last}", failure={"kind": "Mine"}),
+        )
+
+    result = run_module(types.SimpleNamespace(main=main), {"wait_timeout": 0})
+    assert result["msg"] == "still not there at read 0" and result["failure"] == {"kind": "Mine"}
+    assert clock.sleeps == []
