@@ -90,3 +90,94 @@ attributes:
     description: Runs where the Convox API is reachable, usually the controller.
     platforms: all
 """
+
+    # What a module that changes the rack supports (a module with other support levels
+    # declares its own attributes instead). List it after ATTRIBUTES.
+    MANAGING = r"""
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    support: full
+"""
+
+    # What an _info module supports. List it after ATTRIBUTES.
+    INFO = r"""
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: N/A
+    details: The module changes nothing.
+  platform:
+    support: full
+"""
+
+    # The app a module works on, for modules where it is required.
+    APP = r"""
+options:
+  app:
+    description:
+      - Name of the app.
+    type: str
+    required: true
+"""
+
+    # Where a build comes from and how it is made (convox_build, convox_deploy). A module
+    # can replace an option's description with its own (only the keys it sets are replaced).
+    BUILD_SOURCE = r"""
+options:
+  path:
+    description:
+      - Local directory with the app's source and C(convox.yml). It is packed as a gzip
+        tarball honouring C(.dockerignore) and uploaded to the rack.
+      - Exactly one of O(path), O(url) and O(import) is required.
+    type: path
+  url:
+    description:
+      - URL of a gzip tarball of the source that the rack fetches itself
+        (for example an C(object://app/key) URL or an HTTPS URL).
+    type: str
+  manifest:
+    description:
+      - Name of the manifest file inside the source. The rack's default is C(convox.yml).
+    type: str
+  description:
+    description:
+      - Description of the build. The content token C([sha256:...]) is appended to it.
+    type: str
+  build_args:
+    description:
+      - Docker build arguments, names to values.
+    type: dict
+  no_cache:
+    description:
+      - Build without the Docker layer cache.
+    type: bool
+    default: false
+  development:
+    description:
+      - Build for development (the rack's C(development) build option).
+    type: bool
+    default: false
+  force:
+    description:
+      - Build even when a complete build of the same content exists.
+    type: bool
+    default: false
+"""
+
+    # The size of a one-off process (convox_process, convox_run).
+    PROCESS_SIZE = r"""
+options:
+  cpu:
+    description:
+      - CPU request of the process, in millicores.
+    type: int
+  memory:
+    description:
+      - Memory request of the process, in MiB.
+    type: int
+"""

@@ -20,13 +20,7 @@ extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.wait
   - convox.convox.convox.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    support: full
+  - convox.convox.convox.managing
 options:
   name:
     description:

@@ -17,13 +17,7 @@ author:
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: N/A
-  platform:
-    support: full
+  - convox.convox.convox.info
 options:
   name:
     description:

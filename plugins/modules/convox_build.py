@@ -28,62 +28,15 @@ extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.wait
   - convox.convox.convox.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    support: full
+  - convox.convox.convox.build_source
+  - convox.convox.convox.app
+  - convox.convox.convox.managing
 options:
-  app:
-    description:
-      - Name of the app.
-    type: str
-    required: true
-  path:
-    description:
-      - Local directory with the app's source and C(convox.yml). It is packed as a gzip
-        tarball honouring C(.dockerignore) and uploaded to the rack.
-      - Exactly one of O(path), O(url) and O(import) is required.
-    type: path
-  url:
-    description:
-      - URL of a gzip tarball of the source that the rack fetches itself
-        (for example an C(object://app/key) URL or an HTTPS URL).
-    type: str
   import:
     description:
       - Local path of a tarball made by C(convox builds export); the build is imported as is
         (complete, with its release).
     type: path
-  manifest:
-    description:
-      - Name of the manifest file inside the source. The rack's default is C(convox.yml).
-    type: str
-  description:
-    description:
-      - Description of the build. The content token C([sha256:...]) is appended to it.
-    type: str
-  build_args:
-    description:
-      - Docker build arguments, names to values.
-    type: dict
-  no_cache:
-    description:
-      - Build without the Docker layer cache.
-    type: bool
-    default: false
-  development:
-    description:
-      - Build for development (the rack's C(development) build option).
-    type: bool
-    default: false
-  force:
-    description:
-      - Build even when a complete build of the same content exists.
-    type: bool
-    default: false
   wait:
     description:
       - Wait until the build is complete. With V(false) the task returns the running build.

@@ -25,55 +25,21 @@ extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.wait
   - convox.convox.convox.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    support: full
+  - convox.convox.convox.build_source
+  - convox.convox.convox.app
+  - convox.convox.convox.managing
 options:
-  app:
-    description:
-      - Name of the app.
-    type: str
-    required: true
+  # path, url and force as in the build_source fragment, with descriptions for a deploy
   path:
     description:
       - Local directory with the app's source and C(convox.yml), packed honouring C(.dockerignore).
       - Exactly one of O(path) and O(url) is required.
-    type: path
   url:
     description:
       - URL of a gzip tarball of the source that the rack fetches itself.
-    type: str
-  manifest:
-    description:
-      - Name of the manifest file inside the source. The rack's default is C(convox.yml).
-    type: str
-  description:
-    description:
-      - Description of the build. The content token C([sha256:...]) is appended to it.
-    type: str
-  build_args:
-    description:
-      - Docker build arguments, names to values.
-    type: dict
-  no_cache:
-    description:
-      - Build without the Docker layer cache.
-    type: bool
-    default: false
-  development:
-    description:
-      - Build for development (the rack's C(development) build option).
-    type: bool
-    default: false
   force:
     description:
       - Build and promote even when a complete build of the same content exists.
-    type: bool
-    default: false
   wait:
     description:
       - Wait for the rollout of the promoted release. The build itself is always waited for.

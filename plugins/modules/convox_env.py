@@ -23,19 +23,9 @@ extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.wait
   - convox.convox.convox.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    support: full
+  - convox.convox.convox.app
+  - convox.convox.convox.managing
 options:
-  app:
-    description:
-      - Name of the app.
-    type: str
-    required: true
   env:
     description:
       - Environment variables to set, as a mapping of names to values.

@@ -20,19 +20,9 @@ author:
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: N/A
-  platform:
-    support: full
+  - convox.convox.convox.app
+  - convox.convox.convox.info
 options:
-  app:
-    description:
-      - Name of the app.
-    type: str
-    required: true
   release:
     description:
       - Id of the release to read (any letter case). Defaults to the active release.

@@ -22,13 +22,7 @@ extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.WAIT
   - convox.convox.convox.ATTRIBUTES
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    support: full
+  - convox.convox.convox.managing
 options:
   id:
     description:

@@ -65,13 +65,7 @@ notes:
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.ATTRIBUTES
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    support: full
+  - convox.convox.convox.managing
 seealso:
   - module: convox.convox.convox_certificate
 """

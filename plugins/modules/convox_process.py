@@ -21,19 +21,10 @@ extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.WAIT
   - convox.convox.convox.ATTRIBUTES
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    support: full
+  - convox.convox.convox.process_size
+  - convox.convox.convox.app
+  - convox.convox.convox.managing
 options:
-  app:
-    description:
-      - Name of the app.
-    type: str
-    required: true
   state:
     description:
       - V(started) starts a new one-off process; V(absent) stops the process O(id).
@@ -58,14 +49,6 @@ options:
     description:
       - Release to run; the app's active release when not given.
     type: str
-  cpu:
-    description:
-      - CPU request of the process, in millicores.
-    type: int
-  memory:
-    description:
-      - Memory request of the process, in MiB.
-    type: int
   environment:
     description:
       - Extra environment variables for this process only.

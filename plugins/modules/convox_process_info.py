@@ -16,20 +16,9 @@ author:
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.ATTRIBUTES
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: N/A
-    details: The module changes nothing.
-  platform:
-    support: full
+  - convox.convox.convox.app
+  - convox.convox.convox.info
 options:
-  app:
-    description:
-      - Name of the app.
-    type: str
-    required: true
   service:
     description:
       - Return only the processes of this service.

@@ -19,14 +19,7 @@ author:
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.ATTRIBUTES
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: N/A
-    details: The module changes nothing.
-  platform:
-    support: full
+  - convox.convox.convox.info
 options:
   gather:
     description:

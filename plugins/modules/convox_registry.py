@@ -54,13 +54,7 @@ options:
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.ATTRIBUTES
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    support: full
+  - convox.convox.convox.managing
 seealso:
   - module: convox.convox.convox_registry_info
 """

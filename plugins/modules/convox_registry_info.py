@@ -21,13 +21,7 @@ options:
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.ATTRIBUTES
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: N/A
-  platform:
-    support: full
+  - convox.convox.convox.info
 seealso:
   - module: convox.convox.convox_registry
 """

@@ -19,19 +19,9 @@ author:
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: N/A
-  platform:
-    support: full
+  - convox.convox.convox.app
+  - convox.convox.convox.info
 options:
-  app:
-    description:
-      - Name of the app.
-    type: str
-    required: true
   id:
     description:
       - Return only this release (any letter case). The result is an empty list when it does not exist.

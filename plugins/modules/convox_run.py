@@ -24,6 +24,8 @@ author:
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.ATTRIBUTES
+  - convox.convox.convox.process_size
+  - convox.convox.convox.app
 attributes:
   check_mode:
     support: partial
@@ -33,11 +35,6 @@ attributes:
   platform:
     support: full
 options:
-  app:
-    description:
-      - Name of the app.
-    type: str
-    required: true
   service:
     description:
       - Service whose image and settings the process uses.
@@ -62,14 +59,6 @@ options:
       - The values are treated as secrets and never shown; where they appear in the command's
         output they are masked.
     type: dict
-  cpu:
-    description:
-      - CPU request of the process, in millicores.
-    type: int
-  memory:
-    description:
-      - Memory request of the process, in MiB.
-    type: int
   run_timeout:
     description:
       - Seconds the command may run. The process is stopped and the task fails when it runs

@@ -20,19 +20,9 @@ extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.WAIT
   - convox.convox.convox.ATTRIBUTES
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    support: full
+  - convox.convox.convox.app
+  - convox.convox.convox.managing
 options:
-  app:
-    description:
-      - Name of the app.
-    type: str
-    required: true
   name:
     description:
       - Name of the service, as in the app's C(convox.yml).
