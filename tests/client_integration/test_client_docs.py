@@ -64,4 +64,5 @@ def test_doc_examples_run(rack, tmp_path, monkeypatch):
     assert "404 app not found: no-such-app" in output.getvalue()
     assert "running" in lines
     assert any(line.startswith("object://myapp/backups/notes.txt b'hello'") for line in lines)
-    assert lines[-1] == "myapp"
+    assert lines[-2] == "myapp"
+    assert lines[-1] == "running App {}"  # the records example: same attributes, no pydantic model
