@@ -141,14 +141,7 @@ def start(cm: ConvoxModule) -> None:
     params = cm.params
     app, service = params["app"], params["service"]
     cm.set_context("read services of", f"app {app}")
-    services = to_plain(cm.client.services.list(app)) or []
-    names = sorted(str(s.get("name")) for s in services)
-    if service not in names:
-        cm.fail(
-            f"App {app} has no service {service} on {cm.rack_label} (its services: {', '.join(names) or 'none'}). "
-            "Deploy a release that declares it first.",
-            failure={"kind": "ServiceNotFound", "app": app, "service": service},
-        )
+    cm.service_of(app, service, "Deploy a release that declares it first.")
     release = normalize_id(params.get("release")) or None
     if cm.check_mode:
         predicted = {

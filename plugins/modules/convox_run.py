@@ -157,7 +157,6 @@ from ansible_collections.convox.convox.plugins.module_utils._module import (
     ConvoxModule,
     failure_details,
     normalize_id,
-    to_plain,
 )
 
 NO_EXIT_CODE = -1
@@ -177,15 +176,7 @@ def run(cm: ConvoxModule) -> None:
     base: Dict[str, Any] = {"cmd": command}
 
     cm.set_context("read services of", f"app {app}")
-    services = to_plain(cm.client.services.list(app)) or []
-    names = sorted(str(s.get("name")) for s in services)
-    if service not in names:
-        cm.fail(
-            f"App {app} has no service {service} on {cm.rack_label} (its services: {', '.join(names) or 'none'}). "
-            "Deploy a release that declares it first. Nothing was run.",
-            failure={"kind": "ServiceNotFound", "app": app, "service": service},
-            **base,
-        )
+    cm.service_of(app, service, "Deploy a release that declares it first. Nothing was run.", **base)
     if cm.check_mode:
         cm.skip(f"Check mode: the command was not run in service {service} of app {app}.", **base)
 

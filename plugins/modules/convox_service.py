@@ -155,17 +155,7 @@ class Service(DeclarativeResource):
 
     def read(self) -> Optional[Dict[str, Any]]:
         app, name = self.params["app"], self.params["name"]
-        services = to_plain(self.cm.client.services.list(app)) or []
-        for service in services:
-            if service.get("name") == name:
-                return dict(service)
-        known = ", ".join(sorted(str(s.get("name")) for s in services)) or "none"
-        self.cm.fail(
-            f"App {app} has no service {name} on {self.cm.rack_label} (its services: {known}). "
-            "Services are declared in convox.yml; deploy a release that has it first.",
-            failure={"kind": "ServiceNotFound", "app": app, "service": name},
-        )
-        return None  # pragma: no cover - fail() does not return
+        return self.cm.service_of(app, name, "Services are declared in convox.yml; deploy a release that has it first.")
 
     def desired(self) -> Dict[str, Any]:
         return {key: self.params.get(key) for key in SCALE_KEYS}

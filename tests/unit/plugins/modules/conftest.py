@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any, Dict, Iterator
+from typing import Any, Dict, Iterator, List
 
 import pytest
 from ansible.module_utils import basic
@@ -66,6 +66,32 @@ class ModuleRunner:
 @pytest.fixture
 def run_module(capsys: Any, monkeypatch: Any) -> ModuleRunner:
     return ModuleRunner(capsys, monkeypatch)
+
+
+class FakeClock:
+    """Stands in for ``waits.monotonic``/``waits.sleep``: sleeping moves the clock on at once."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: List[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: Any) -> FakeClock:
+    """A fake clock for the client's waits and the glue's ``ConvoxModule.poll``."""
+    from ansible_collections.convox.convox.plugins.module_utils import waits
+
+    fake = FakeClock()
+    monkeypatch.setattr(waits, "monotonic", fake.monotonic)
+    monkeypatch.setattr(waits, "sleep", fake.sleep)
+    return fake
 
 
 # -- a scripted in-memory rack behind the client's accessor names ----------------------------

@@ -506,30 +506,7 @@ def test_rack_token_rotate_and_admin_refusal(run_module: Any, fake: FakeClient) 
 # -- waits through the glue's poll (ConvoxModule.poll), on a fake clock ----------------------------
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: List[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch: Any) -> Clock:
-    from ansible_collections.convox.convox.plugins.module_utils import waits
-
-    fake_clock = Clock()
-    monkeypatch.setattr(waits, "monotonic", fake_clock.monotonic)
-    monkeypatch.setattr(waits, "sleep", fake_clock.sleep)
-    return fake_clock
-
-
-def test_service_wait_timeout_keeps_its_message_and_backoff(run_module: Any, fake: FakeClient, clock: Clock) -> None:
+def test_service_wait_timeout_keeps_its_message_and_backoff(run_module: Any, fake: FakeClient, clock: Any) -> None:
     fake.answers["services.list"] = lambda app: services(2)
     fake.answers["processes.list"] = lambda app, service=None: []
     result = run_module(convox_service, {"app": "myapp", "name": "web", "count": 5, "wait_timeout": 20})
@@ -542,7 +519,7 @@ def test_service_wait_timeout_keeps_its_message_and_backoff(run_module: Any, fak
     assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
 
 
-def test_service_wait_returns_once_the_processes_run(run_module: Any, fake: FakeClient, clock: Clock) -> None:
+def test_service_wait_returns_once_the_processes_run(run_module: Any, fake: FakeClient, clock: Any) -> None:
     state = {"count": 2, "reads": 0}
 
     def processes(app: str, service: Optional[str] = None) -> List[Dict[str, Any]]:
@@ -558,7 +535,7 @@ def test_service_wait_returns_once_the_processes_run(run_module: Any, fake: Fake
     assert state["reads"] == 3 and clock.sleeps == [0.25, 0.5]
 
 
-def test_process_wait_timeout_message(run_module: Any, fake: FakeClient, clock: Clock) -> None:
+def test_process_wait_timeout_message(run_module: Any, fake: FakeClient, clock: Any) -> None:
     fake.answers["services.list"] = lambda app: services()
     fake.answers["processes.run"] = lambda app, service, **kw: {"id": "web-abcde", "status": "pending"}
     fake.answers["processes.get"] = lambda app, pid: {"id": pid, "status": "pending"}
@@ -571,7 +548,7 @@ def test_process_wait_timeout_message(run_module: Any, fake: FakeClient, clock: 
     assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 2.0]
 
 
-def test_process_wait_treats_a_vanished_process_as_complete(run_module: Any, fake: FakeClient, clock: Clock) -> None:
+def test_process_wait_treats_a_vanished_process_as_complete(run_module: Any, fake: FakeClient, clock: Any) -> None:
     fake.answers["services.list"] = lambda app: services()
     fake.answers["processes.run"] = lambda app, service, **kw: {"id": "web-abcde", "status": "pending"}
     fake.answers["processes.get"] = api_error(errors.ConvoxNotFoundError, 500, 'pods "web-abcde" not found')
@@ -580,7 +557,7 @@ def test_process_wait_treats_a_vanished_process_as_complete(run_module: Any, fak
     assert clock.sleeps == []
 
 
-def test_instance_terminate_wait_timeout_message(run_module: Any, fake: FakeClient, clock: Clock) -> None:
+def test_instance_terminate_wait_timeout_message(run_module: Any, fake: FakeClient, clock: Any) -> None:
     fake.answers["instances.list"] = lambda: [{"id": "ip-a", "status": "running"}]
     result = run_module(convox_instance, {"id": "ip-a", "state": "absent", "wait_timeout": 3})
     assert fake.writes == ["instances.terminate"]
@@ -591,7 +568,7 @@ def test_instance_terminate_wait_timeout_message(run_module: Any, fake: FakeClie
     assert result["failure"] == {"kind": "WaitTimeout"}
 
 
-def test_instance_v2_keyroll_waits_for_the_rack(run_module: Any, fake: FakeClient, clock: Clock) -> None:
+def test_instance_v2_keyroll_waits_for_the_rack(run_module: Any, fake: FakeClient, clock: Any) -> None:
     statuses = iter(["running", "updating", "updating", "running"])
     fake.answers["system.get"] = lambda: {"version": "20240515123456", "status": next(statuses)}
     result = run_module(convox_instance, {"state": "rekeyed"})
@@ -599,7 +576,7 @@ def test_instance_v2_keyroll_waits_for_the_rack(run_module: Any, fake: FakeClien
     assert clock.sleeps == [0.25, 0.5]
 
 
-def test_rack_wait_fails_on_rollback_and_on_timeout(run_module: Any, fake: FakeClient, clock: Clock) -> None:
+def test_rack_wait_fails_on_rollback_and_on_timeout(run_module: Any, fake: FakeClient, clock: Any) -> None:
     rack = {"name": "r", "version": "20240515123456", "status": "running", "count": 3, "parameters": {}}
     statuses: List[str] = []
 

@@ -413,29 +413,6 @@ def test_skip_ends_the_task_skipped(run_module: Any) -> None:
     assert result["msg"] == "Check mode: nothing ran." and result["cmd"] == "true"
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: List[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch: Any) -> _Clock:
-    from ansible_collections.convox.convox.plugins.module_utils import waits
-
-    fake = _Clock()
-    monkeypatch.setattr(waits, "monotonic", fake.monotonic)
-    monkeypatch.setattr(waits, "sleep", fake.sleep)
-    return fake
-
-
 def _poller(answers: List[Any], **options: Any) -> types.SimpleNamespace:
     def main() -> None:
         cm = ConvoxModule({}, wait=True)
@@ -446,7 +423,7 @@ def _poller(answers: List[Any], **options: Any) -> types.SimpleNamespace:
     return types.SimpleNamespace(main=main)
 
 
-def test_poll_backs_off_and_returns_the_settled_value(run_module: Any, clock: _Clock) -> None:
+def test_poll_backs_off_and_returns_the_settled_value(run_module: Any, clock: Any) -> None:
     run_module.use_client(_Store())
     answers: List[Any] = [(False, i) for i in range(6)] + [(True, "done")]
     result = run_module(_poller(answers, max_delay=2.0), {})
@@ -454,7 +431,7 @@ def test_poll_backs_off_and_returns_the_settled_value(run_module: Any, clock: _C
     assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 2.0, 2.0]
 
 
-def test_poll_times_out_with_the_hint(run_module: Any, clock: _Clock) -> None:
+def test_poll_times_out_with_the_hint(run_module: Any, clock: Any) -> None:
     run_module.use_client(_Store())
     answers: List[Any] = [(False, None)] * 100
     result = run_module(_poller(answers, hint="check it with convox ps"), {"wait_timeout": 10})
@@ -467,7 +444,7 @@ def test_poll_times_out_with_the_hint(run_module: Any, clock: _Clock) -> None:
     assert sum(clock.sleeps) >= 10
 
 
-def test_poll_timeout_callback_sees_the_last_value(run_module: Any, clock: _Clock) -> None:
+def test_poll_timeout_callback_sees_the_last_value(run_module: Any, clock: Any) -> None:
     run_module.use_client(_Store())
 
     def main() -> None:
@@ -482,3 +459,39 @@ def test_poll_timeout_callback_sees_the_last_value(run_module: Any, clock: _Cloc
     result = run_module(types.SimpleNamespace(main=main), {"wait_timeout": 0})
     assert result["msg"] == "still not there at read 0" and result["failure"] == {"kind": "Mine"}
     assert clock.sleeps == []
+
+
+class _Services:
+    def __init__(self, names: List[str]) -> None:
+        self.calls: List[Any] = []
+        self._names = names
+
+    def list(self, app: str) -> List[Dict[str, Any]]:
+        self.calls.append(app)
+        return [{"name": name, "count": 1} for name in self._names]
+
+
+def _service_lookup(service: str) -> types.SimpleNamespace:
+    def main() -> None:
+        cm = ConvoxModule({})
+        found = cm.service_of("myapp", service, "Deploy a release that declares it first.", cmd="x")
+        cm.exit(False, found=found)
+
+    return types.SimpleNamespace(main=main)
+
+
+def test_service_of_returns_the_service_or_names_the_others(run_module: Any) -> None:
+    store = _Store()
+    store.services = _Services(["worker", "web"])
+    store.host = "http://127.0.0.1:9"
+    run_module.use_client(store)
+    assert run_module(_service_lookup("web"), {})["found"] == {"name": "web", "count": 1}
+    missing = run_module(_service_lookup("api"), {})
+    assert missing["msg"] == (
+        "App myapp has no service api on rack at http://127.0.0.1:9 (its services: web, worker). "
+        "Deploy a release that declares it first."
+    )
+    assert missing["failure"] == {"kind": "ServiceNotFound", "app": "myapp", "service": "api"}
+    assert missing["cmd"] == "x"
+    store.services = _Services([])
+    assert "(its services: none)" in run_module(_service_lookup("api"), {})["msg"]
