@@ -215,6 +215,8 @@ def to_plain(obj: Any) -> Any:
         return [to_plain(item) for item in obj]
     if isinstance(obj, Mapping):
         return {str(k): to_plain(v) for k, v in obj.items()}
+    if callable(getattr(type(obj), "to_result", None)):  # models and the client's records
+        return obj.to_result()
     if hasattr(obj, "model_dump"):
         try:
             from ansible_collections.convox.convox.plugins.module_utils import models
@@ -422,6 +424,9 @@ class ConvoxModule:
             options["verify"] = False
         if params.get("timeout") is not None:
             options["timeout"] = float(params["timeout"])
+        # Records instead of pydantic models: a module only reads attributes and results, and
+        # importing pydantic and building schemas would cost each task about a quarter second.
+        options["records"] = True
         try:
             return client_module.ConvoxClient(**options)
         except Exception as exc:  # reported through fail_json, never as a traceback
