@@ -18,8 +18,9 @@ What lives here, once for all modules:
 * normalisation helpers used before any comparison (ids, env, scalar values);
 * ``is_v3_refusal`` and ``rack_generation``: how a module tells what a rack does not have.
 
-Heavy libraries (httpx, pydantic) are only imported when the client is first used, so a
-module pays for them only when it talks to the rack.
+httpx is only imported when the client is first used, so a module pays for it only when it
+talks to the rack; the client answers with records (``_records``), so pydantic is imported only
+if the rack sends an answer a record cannot take as is.
 """
 
 from __future__ import annotations
