@@ -9,8 +9,10 @@ from aiohttp import web
 
 from .wire import go_json
 
-FAULT_KEYS = {"method", "path", "rack", "times", "status", "body", "headers", "delay", "action"}
-ACTIONS = {None, "drop", "malformed"}
+FAULT_KEYS = {"method", "path", "rack", "times", "status", "body", "headers", "delay", "action", "frames"}
+ACTIONS = {None, "drop", "malformed", "cut", "error"}
+# actions that act on a websocket stream (they match only websocket upgrades)
+STREAM_ACTIONS = {"cut", "error"}
 
 
 def _json(value: Any, status: int = 200) -> web.Response:
@@ -34,7 +36,12 @@ def validate_fault(raw: Any) -> Dict[str, Any]:
     if fault["times"] is not None and (not isinstance(fault["times"], int) or isinstance(fault["times"], bool)):
         raise ValueError("times must be an integer or null (unlimited)")
     if fault.get("action") not in ACTIONS:
-        raise ValueError("action must be drop or malformed")
+        raise ValueError("action must be drop, malformed, cut or error")
+    if "frames" in fault:
+        if fault.get("action") not in STREAM_ACTIONS:
+            raise ValueError("frames goes with action cut or error")
+        if not isinstance(fault["frames"], int) or isinstance(fault["frames"], bool) or fault["frames"] < 0:
+            raise ValueError("frames must be a non-negative integer")
     if "status" in fault and (not isinstance(fault["status"], int) or not 100 <= fault["status"] <= 599):
         raise ValueError("status must be an HTTP status code")
     if "delay" in fault and (not isinstance(fault["delay"], (int, float)) or fault["delay"] < 0):

@@ -283,8 +283,12 @@ class Emulator:
                 raise ApiError(401, SESSION_REQUIRED)
 
     # -- faults -----------------------------------------------------------------------------
-    def take_fault(self, method: str, path: str, rack_name: str) -> Optional[Dict[str, Any]]:
+    def take_fault(self, method: str, path: str, rack_name: str, stream: bool = False) -> Optional[Dict[str, Any]]:
+        from .control import STREAM_ACTIONS
+
         for fault in self.faults:
+            if fault.get("action") in STREAM_ACTIONS and not stream:
+                continue  # cut and error act on websocket streams only
             if fault.get("method", "*") not in ("*", method):
                 continue
             if not fnmatch.fnmatchcase(path, fault.get("path", "*")):
@@ -360,7 +364,8 @@ class Emulator:
     ) -> web.StreamResponse:
         method = request.method
         upgrade = request.headers.get("Upgrade")
-        fault = self.take_fault(method, path, request.headers.get("Rack", ""))
+        stream = (upgrade or "").lower() == "websocket"
+        fault = self.take_fault(method, path, request.headers.get("Rack", ""), stream)
         if fault is not None:
             if fault.get("delay"):
                 await asyncio.sleep(float(fault["delay"]))
@@ -402,7 +407,8 @@ class Emulator:
             entry["form"] = _first_values(body_pairs)
 
         if route.socket:
-            return await self._socket(request, route, params, form, entry)
+            stream_fault = fault if fault is not None and fault.get("action") in ("cut", "error") else None
+            return await self._socket(request, route, params, form, entry, stream_fault)
 
         rid = request_id()
         base_headers = {"Request-Id": rid}
@@ -503,6 +509,7 @@ class Emulator:
         params: Dict[str, str],
         form: Dict[str, str],
         entry: Dict[str, Any],
+        fault: Optional[Dict[str, Any]] = None,
     ) -> web.StreamResponse:
         origin = request.headers.get("Origin")
         if origin is not None:
@@ -517,6 +524,8 @@ class Emulator:
         await ws.prepare(request)
         entry["status"] = 101
         sock = Socket(ws)
+        if fault is not None:
+            sock.inject(fault, request.transport)
         rack, rack_error = self._rack_for(request)
         try:
             if rack_error is not None:
@@ -529,13 +538,27 @@ class Emulator:
             if "r" not in role:
                 raise ApiError(401, "you are unauthorized to access this")
             ctx = Ctx(self, request, rack, params, {}, {}, b"", role, user)
+            await sock.maybe_inject()  # a fault with frames: 0 acts before any output
             await route.handler(ctx, sock)
         except ApiError as exc:
             await sock.error(exc.message)
+        except StreamCut:
+            entry["status"] = 0
+            return ws
+        except StreamFailed:
+            pass
         except (ConnectionError, asyncio.CancelledError):
             return ws
         await sock.finish()
         return ws
+
+
+class StreamCut(Exception):
+    """A ``cut`` fault closed the connection in the middle of a stream."""
+
+
+class StreamFailed(Exception):
+    """An ``error`` fault ended a stream with an ``ERROR:`` frame."""
 
 
 class Socket:
@@ -543,10 +566,17 @@ class Socket:
 
     A single reader task owns ws.receive(): it collects stdin (text frames), notices the
     stdin EOF (any binary frame) and the client going away.
+
+    A stream fault (``inject``) acts once ``frames`` text frames have been sent: ``cut`` closes
+    the TCP connection with no close frame, exit marker or end frame; ``error`` sends
+    ``ERROR: <body>`` and ends the stream as a rack does after a failure.
     """
 
     def __init__(self, ws: web.WebSocketResponse) -> None:
         self.ws = ws
+        self.sent = 0
+        self._fault: Optional[Dict[str, Any]] = None
+        self._transport: Any = None
         self.finished = False
         self.stdin = bytearray()
         self.stdin_event = asyncio.Event()
@@ -590,9 +620,29 @@ class Socket:
         self.stdin.clear()
         return data
 
+    def inject(self, fault: Dict[str, Any], transport: Any) -> None:
+        self._fault = fault
+        self._transport = transport
+
+    async def maybe_inject(self) -> None:
+        """Act on the stream fault when its frame count has been reached."""
+        fault = self._fault
+        if fault is None or self.sent < int(fault.get("frames", 1)):
+            return
+        self._fault = None
+        if fault["action"] == "cut":
+            if self._transport is not None:
+                self._transport.close()
+            raise StreamCut()
+        message = str(fault.get("body") or "injected failure")
+        await self.ws.send_frame(f"ERROR: {message}\n".encode("utf-8", "replace"), WSMsgType.TEXT)
+        raise StreamFailed()
+
     async def text(self, data: bytes) -> None:
         if data and not self.ws.closed:
             await self.ws.send_frame(data, WSMsgType.TEXT)
+            self.sent += 1
+            await self.maybe_inject()
 
     async def error(self, message: str) -> None:
         await self.text(f"ERROR: {message}\n".encode("utf-8", "replace"))

@@ -222,3 +222,59 @@ def test_exec_entrypoint_is_prepended_only_on_request(emu, client: httpx.Client)
     assert with_entry[0] == (1, b"entry hello\n")
     without = ws_frames(emu, path, {"Command": "echo hello", "Tty": "false"})
     assert without[0] == (1, b"hello\n")
+
+
+def _frames_until_cut(emu, path: str, headers):  # type: ignore[no-untyped-def]
+    """Frames read before the connection ends, and whether it ended without a close frame."""
+    header = [f"{k}: {v}" for k, v in headers.items()] + [f"Authorization: {basic('convox', PASSWORD)}"]
+    conn = websocket.create_connection(emu.ws_url + path, header=header, skip_utf8_validation=True, timeout=5)
+    frames = []
+    try:
+        while True:
+            try:
+                opcode, data = conn.recv_data()
+            except (websocket.WebSocketConnectionClosedException, ConnectionError):
+                return frames, True
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                return frames, False
+            frames.append((opcode, data))
+            if opcode == websocket.ABNF.OPCODE_BINARY and data == b"":
+                return frames, False
+    finally:
+        conn.close()
+
+
+def test_stream_fault_cut_after_frames(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
+    deploy(client)
+    pid = _pid(client)
+    emu.fault(method="GET", path="/apps/myapp/processes/*/exec", action="cut", frames=1)
+    command = {"Command": "sh -c 'echo one; echo two; exit 0'", "Tty": "false", "Disable-Stdin": "true"}
+    frames, cut = _frames_until_cut(emu, f"/apps/myapp/processes/{pid}/exec", command)
+    assert cut  # no close frame, no exit marker, no end frame
+    assert frames == [(1, b"one\n")]
+    assert emu.state()["faults"][0]["hits"] == 1
+    # used up: the next stream is whole
+    frames = ws_frames(emu, f"/apps/myapp/processes/{pid}/exec", command)
+    assert frames == [(1, b"one\n"), (1, b"two\n"), (1, MARKER + b":0\n"), (2, b"")]
+
+
+def test_stream_fault_error_frame(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
+    deploy(client)
+    pid = _pid(client)
+    command = {"Command": "sh -c 'echo one; echo two'", "Tty": "false", "Disable-Stdin": "true"}
+    emu.fault(method="GET", path="/apps/myapp/processes/*/exec", action="error", frames=1, body="node lost")
+    frames = ws_frames(emu, f"/apps/myapp/processes/{pid}/exec", command)
+    assert frames == [(1, b"one\n"), (1, b"ERROR: node lost\n"), (2, b"")]
+    emu.fault(method="GET", path="/apps/myapp/processes/*/exec", action="error", frames=0)
+    frames = ws_frames(emu, f"/apps/myapp/processes/{pid}/exec", command)
+    assert frames == [(1, b"ERROR: injected failure\n"), (2, b"")]
+
+
+def test_stream_faults_skip_plain_requests(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
+    create_app(client, "myapp")
+    emu.fault(path="/apps*", action="cut")
+    assert client.get("/apps/myapp").status_code == 200  # not a websocket: the fault waits
+    assert emu.state()["faults"][0]["hits"] == 0
+    for bad in ({"action": "drop", "frames": 1}, {"action": "cut", "frames": -1}, {"action": "cut", "frames": True}):
+        answer = httpx.post(emu.url + "/_emulator/faults", json=bad)
+        assert answer.status_code == 400, bad
