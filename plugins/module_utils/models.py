@@ -269,11 +269,14 @@ def parse(model: Type[M], data: Any) -> M:
     """Validate one JSON object into ``model``; unexpected shapes raise ``ConvoxError``."""
     if not isinstance(data, dict):
         raise ConvoxError(f"unexpected answer from the rack: expected a JSON object for {model.__name__}")
-    from ._pydantic import ValidationError  # loaded with the model classes anyway
+    from . import _pydantic  # loaded with the model classes anyway
 
+    if not _pydantic.HAS_PYDANTIC:  # installed but not importable (pydantic v1, a broken install)
+        reason = (_pydantic.PYDANTIC_IMPORT_ERROR or "").strip().splitlines()[-1:] or [""]
+        raise ConvoxError(f"the Python library pydantic (v2) is required to read {model.__name__}: {reason[0]}")
     try:
         return model.model_validate(data)
-    except ValidationError as exc:
+    except _pydantic.ValidationError as exc:
         raise ConvoxError(f"unexpected answer from the rack for {model.__name__}: {exc}") from None
 
 

@@ -279,3 +279,15 @@ def test_records_never_import_pydantic():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.split() == ["False", "Record"]
+
+
+def test_unusual_answer_without_a_usable_pydantic(monkeypatch):
+    """pydantic installed but not importable as v2: a clear ConvoxError, not an AttributeError."""
+    from ansible_collections.convox.convox.plugins.module_utils import _pydantic
+
+    monkeypatch.setattr(_pydantic, "HAS_PYDANTIC", False)
+    error = "Traceback...\nImportError: cannot import name 'BeforeValidator'"
+    monkeypatch.setattr(_pydantic, "PYDANTIC_IMPORT_ERROR", error)
+    assert r.record("App", {"name": "x"}).name == "x"  # the usual answer needs no pydantic
+    with pytest.raises(ConvoxError, match=r"pydantic \(v2\) is required to read App: ImportError: cannot import"):
+        r.record("App", {"name": "x", "locked": "true"})
