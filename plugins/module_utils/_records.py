@@ -41,40 +41,42 @@ class _Unusual(Exception):
 class Record:
     """The attributes and ``to_result()`` of one model instance (``record_type`` names it)."""
 
-    __slots__ = ("_extra", "_fields", "record_type")
+    # private names are mangled (``_Record__fields``) so that no key of an answer can hide them
+    __slots__ = ("__extra", "__fields", "record_type")
 
     def __init__(self, record_type: str, fields: Dict[str, Any], extra: Dict[str, Any]) -> None:
         object.__setattr__(self, "record_type", record_type)
-        object.__setattr__(self, "_fields", fields)
-        object.__setattr__(self, "_extra", extra)
+        object.__setattr__(self, "_Record__fields", fields)
+        object.__setattr__(self, "_Record__extra", extra)
 
     def __getattr__(self, name: str) -> Any:
         # called only for names that are not slots or methods
-        for values in (object.__getattribute__(self, "_fields"), object.__getattribute__(self, "_extra")):
+        state = object.__getattribute__
+        for values in (state(self, "_Record__fields"), state(self, "_Record__extra")):
             if name in values:
                 return values[name]
         raise AttributeError(f"{object.__getattribute__(self, 'record_type')} record has no attribute {name!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:
         # models are mutable; so are records (unknown names land with the unknown keys, as in a model)
-        (self._fields if name in self._fields else self._extra)[name] = value
+        (self.__fields if name in self.__fields else self.__extra)[name] = value
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Record):
             return NotImplemented
-        return (self.record_type, self._fields, self._extra) == (other.record_type, other._fields, other._extra)
+        return (self.record_type, self.__fields, self.__extra) == (other.record_type, other.__fields, other.__extra)
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like the models
 
     def __repr__(self) -> str:
         # identifiers only: a release's env or a token must not reach a log through a repr
-        ident = self._fields.get("id") or self._fields.get("name") or ""
+        ident = self.__fields.get("id") or self.__fields.get("name") or ""
         return f"<{self.record_type} record {ident}>".replace(" >", ">")
 
     def to_result(self) -> Dict[str, Any]:
         """Plain JSON-ready dict with snake_case keys, as the model's ``to_result()``."""
-        result = {name: models.to_result(value) for name, value in self._fields.items()}
-        for key, value in self._extra.items():
+        result = {name: models.to_result(value) for name, value in self.__fields.items()}
+        for key, value in self.__extra.items():
             result.setdefault(key.replace("-", "_"), models.to_result(value))
         return result
 
