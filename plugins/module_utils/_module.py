@@ -216,15 +216,8 @@ def to_plain(obj: Any) -> Any:
         return [to_plain(item) for item in obj]
     if isinstance(obj, Mapping):
         return {str(k): to_plain(v) for k, v in obj.items()}
-    if callable(getattr(type(obj), "to_result", None)):  # models and the client's records
+    if callable(getattr(type(obj), "to_result", None)):  # models, records, RunResult, EnvPlan
         return obj.to_result()
-    if hasattr(obj, "model_dump"):
-        try:
-            from ansible_collections.convox.convox.plugins.module_utils import models
-
-            return models.to_result(obj)
-        except (ImportError, AttributeError):
-            return obj.model_dump(mode="json")
     return obj
 
 
@@ -717,6 +710,14 @@ class DeclarativeResource:
 
 # ---------------------------------------------------------------------------
 # Result views shared by several modules (secrets never included by default)
+
+
+def registry_result(registry: Any) -> Dict[str, str]:
+    """A registry as shown to users: server and username, never the password ({} for None)."""
+    if registry is None:
+        return {}
+    data = to_plain(registry) or {}
+    return {"server": str(data.get("server") or ""), "username": str(data.get("username") or "")}
 
 
 def app_result(app: Any) -> Dict[str, Any]:

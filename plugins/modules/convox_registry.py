@@ -111,18 +111,8 @@ from ansible_collections.convox.convox.plugins.module_utils._module import (
     HIDDEN,
     ConvoxModule,
     DeclarativeResource,
+    registry_result,
 )
-
-
-def registry_view(registry: Any) -> Dict[str, str]:
-    """A registry as shown to users: server and username, never the password."""
-    if registry is None:
-        return {}
-    if isinstance(registry, dict):
-        server, username = registry.get("server"), registry.get("username")
-    else:
-        server, username = getattr(registry, "server", ""), getattr(registry, "username", "")
-    return {"server": str(server or ""), "username": str(username or "")}
 
 
 class Registry(DeclarativeResource):
@@ -142,7 +132,7 @@ class Registry(DeclarativeResource):
         for registry in self.cm.client.registries.list():
             if str(getattr(registry, "server", "")) == server:
                 self._stored_password = str(getattr(registry, "password", "") or "")
-                return registry_view(registry)
+                return registry_result(registry)
         return None
 
     def desired(self) -> Dict[str, Any]:
@@ -164,7 +154,7 @@ class Registry(DeclarativeResource):
         registry = self.cm.client.registries.add(
             self.identity(), self.params["username"], self.params["registry_password"]
         )
-        return registry_view(registry) or self.desired()
+        return registry_result(registry) or self.desired()
 
     def create(self, desired: Dict[str, Any]) -> Dict[str, Any]:
         return self._add()

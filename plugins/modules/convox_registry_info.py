@@ -58,16 +58,9 @@ registries:
       sample: deploy
 """
 
-from typing import Any, Dict, List
+from typing import Dict, List
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
-
-
-def _view(registry: Any) -> Dict[str, str]:
-    return {
-        "server": str(getattr(registry, "server", "") or ""),
-        "username": str(getattr(registry, "username", "") or ""),
-    }
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, registry_result
 
 
 def main() -> None:
@@ -75,7 +68,7 @@ def main() -> None:
 
     def run() -> None:
         server = cm.params.get("server")
-        registries: List[Dict[str, str]] = [_view(r) for r in cm.client.registries.list()]
+        registries: List[Dict[str, str]] = [registry_result(r) for r in cm.client.registries.list()]
         if server:
             registries = [r for r in registries if r["server"] == server]
         registries.sort(key=lambda r: r["server"])

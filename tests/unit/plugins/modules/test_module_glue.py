@@ -495,3 +495,13 @@ def test_service_of_returns_the_service_or_names_the_others(run_module: Any) -> 
     assert missing["cmd"] == "x"
     store.services = _Services([])
     assert "(its services: none)" in run_module(_service_lookup("api"), {})["msg"]
+
+
+def test_registry_result_never_shows_the_password():
+    from ansible_collections.convox.convox.plugins.module_utils import _records
+    from ansible_collections.convox.convox.plugins.module_utils._module import registry_result
+
+    wire = {"server": "quay.io", "username": "bot", "password": "s3cret-registry"}
+    for registry in (wire, _records.record("Registry", wire)):
+        assert registry_result(registry) == {"server": "quay.io", "username": "bot"}
+    assert registry_result(None) == {}
