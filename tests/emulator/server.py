@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, unquote
 from aiohttp import WSMsgType, web
 
 from . import jwt
+from .control import STREAM_ACTIONS
 from .router import Route, Router
 from .state import Rack
 from .wire import ApiError, accepts_json, go_json, go_json_compact, request_id
@@ -284,8 +285,6 @@ class Emulator:
 
     # -- faults -----------------------------------------------------------------------------
     def take_fault(self, method: str, path: str, rack_name: str, stream: bool = False) -> Optional[Dict[str, Any]]:
-        from .control import STREAM_ACTIONS
-
         for fault in self.faults:
             if fault.get("action") in STREAM_ACTIONS and not stream:
                 continue  # cut and error act on websocket streams only
@@ -407,7 +406,7 @@ class Emulator:
             entry["form"] = _first_values(body_pairs)
 
         if route.socket:
-            stream_fault = fault if fault is not None and fault.get("action") in ("cut", "error") else None
+            stream_fault = fault if fault is not None and fault.get("action") in STREAM_ACTIONS else None
             return await self._socket(request, route, params, form, entry, stream_fault)
 
         rid = request_id()
