@@ -1,26 +1,26 @@
 # Copyright (c) convox.convox contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Private Ansible glue shared by every convox.convox module.
+"""Private Ansible glue: the task context every convox.convox module runs in, and error reporting.
 
 Not a public API: names here may change between releases. Custom plugins should use
 ``plugins/module_utils/client.py`` instead.
 
-What lives here, once for all modules:
-
 * ``COMMON_ARGUMENT_SPEC`` / ``WAIT_ARGUMENT_SPEC``: connection and wait options;
-* ``ConvoxModule``: an ``AnsibleModule`` wrapper that builds the client lazily, reports a
-  missing library with ``missing_required_lib``, turns every ``ConvoxError`` into
-  ``fail_json`` (``msg`` + ``failure`` dict, no traceback, no secret) and carries the
-  diff and check-mode helpers (``skip``) and ``poll`` for waits the client has no lifecycle for;
-* ``DeclarativeResource``: read -> desired -> compare -> create/update/delete, with the
-  predicted result in check mode and a diff in diff mode;
-* normalisation helpers used before any comparison (ids, env, scalar values);
+* ``ConvoxModule``: the context of one task: its params, check and diff flags, a lazy client,
+  and a *reporter* that delivers the result. In a module process the reporter is
+  ``AnsibleReporter`` (an ``AnsibleModule``); any other caller (the controller path, a test)
+  passes its own, so the same code runs without a module process;
+* ``TaskEnd``: what ``exit``/``fail`` raise; ``ConvoxModule.run`` reports it once;
+* ``failure_details`` and the hints: every ``ConvoxError`` becomes ``msg`` + ``failure``
+  (kind, status, message, Request-Id), no traceback and no secret;
 * ``is_v3_refusal`` and ``rack_generation``: how a module tells what a rack does not have.
 
+The three module bases (managing, acting, info) are in ``_tasks``; result views in ``_views``;
+build and promote logic in ``_builds``.
+
 httpx is only imported when the client is first used, so a module pays for it only when it
-talks to the rack; the client answers with records (``_records``), so pydantic is imported only
-if the rack sends an answer a record cannot take as is.
+talks to the rack; the client answers with records (``_records``), so pydantic is not imported.
 """
 
 from __future__ import annotations
@@ -29,17 +29,15 @@ import copy
 import os
 import re
 import sys
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
-
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 # errors.py is standard library only, so importing it costs nothing measurable.
 from ansible_collections.convox.convox.plugins.module_utils import errors as _errors
 
 COMMON_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
-    "host": {"type": "str", "fallback": (env_fallback, ["CONVOX_HOST"])},
-    "password": {"type": "str", "no_log": True, "fallback": (env_fallback, ["CONVOX_PASSWORD"])},
-    "rack": {"type": "str", "fallback": (env_fallback, ["CONVOX_RACK"])},
+    "host": {"type": "str", "fallback": ("env_fallback", ["CONVOX_HOST"])},
+    "password": {"type": "str", "no_log": True, "fallback": ("env_fallback", ["CONVOX_PASSWORD"])},
+    "rack": {"type": "str", "fallback": ("env_fallback", ["CONVOX_RACK"])},
     "validate_certs": {"type": "bool", "default": True},
     "ca_path": {"type": "path"},
     "timeout": {"type": "float"},
@@ -50,235 +48,87 @@ WAIT_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
     "wait_timeout": {"type": "int", "default": 600},
 }
 
-# Placeholders used in predicted (check mode) results for ids the rack has not chosen yet.
-NEW_RELEASE = "(new release)"
-NEW_BUILD = "(new build)"
 
-# What a secret looks like in diffs and results.
-HIDDEN = "<hidden>"
+def argument_spec(own: Dict[str, Any], wait: bool = False) -> Dict[str, Any]:
+    """The full argument spec of a module: connection options (+ wait options) + its own.
 
-# First pause of ConvoxModule.poll (it doubles up to the caller's max_delay).
-POLL_FIRST_DELAY = 0.25
-
-
-# ---------------------------------------------------------------------------
-# Normalisation: both sides of every comparison go through these first.
-
-
-def normalize_id(value: Any) -> str:
-    """Build and release ids: the rack accepts any case and answers upper-case."""
-    if value is None:
-        return ""
-    return str(value).strip().upper()
-
-
-def normalize_scalar(value: Any) -> Any:
-    """Make values the rack stores as strings comparable with what a user writes.
-
-    ``1``, ``"1"`` and ``1.0`` compare equal; booleans become ``"true"``/``"false"``
-    (the wire form); ``None`` stays ``None``; containers are normalised recursively.
+    Fallbacks are named (``"env_fallback"``) so that the spec is plain data; ``ansible_spec``
+    turns it into what ``AnsibleModule`` takes.
     """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): normalize_scalar(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [normalize_scalar(v) for v in value]
-    return str(value)
+    spec: Dict[str, Any] = copy.deepcopy(COMMON_ARGUMENT_SPEC)
+    if wait:
+        spec.update(copy.deepcopy(WAIT_ARGUMENT_SPEC))
+    spec.update(copy.deepcopy(own))
+    return spec
 
 
-def parse_env(value: Any) -> Dict[str, str]:
-    """An environment as a plain dict of strings.
+def ansible_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
+    """``spec`` with named fallbacks replaced by Ansible's functions."""
+    from ansible.module_utils.basic import env_fallback
 
-    Accepts the rack's text form (``KEY=VALUE`` lines), a list of ``KEY=VALUE`` strings
-    (read as the lines of that text) or a mapping. Text and lists are read by the client's
-    ``resources.environment.parse_env``, which holds the rack's encoding rules
-    (convox-api.md 6.4); a mapping only has its keys trimmed (empty ones dropped) and its
-    values made strings the way the rack stores them (``normalize_scalar``, ``None`` -> ``""``).
-    """
-    if value is None:
-        return {}
-    if isinstance(value, Mapping):
-        result: Dict[str, str] = {}
-        for key, val in value.items():
-            key = str(key).strip()
-            if key:
-                result[key] = "" if val is None else str(normalize_scalar(val))
-        return result
-    from ansible_collections.convox.convox.plugins.module_utils.resources import environment
-
-    text = value if isinstance(value, str) else "\n".join(str(item) for item in value)
-    parsed: Dict[str, str] = environment.parse_env(text)
-    return parsed
-
-
-def format_env(env: Mapping[str, str]) -> str:
-    """The rack's text form of an environment (the client's ``format_env``: sorted lines, no trailing newline)."""
-    from ansible_collections.convox.convox.plugins.module_utils.resources import environment
-
-    text: str = environment.format_env(env)
-    return text
-
-
-def env_changes(current: Mapping[str, str], desired: Mapping[str, str]) -> Dict[str, List[str]]:
-    """Sorted key lists: ``added``, ``changed``, ``removed`` going from current to desired."""
-    return {
-        "added": sorted(k for k in desired if k not in current),
-        "changed": sorted(k for k in desired if k in current and current[k] != desired[k]),
-        "removed": sorted(k for k in current if k not in desired),
-    }
-
-
-def mask_env(env: Mapping[str, Any], show_values: bool = False) -> Dict[str, Any]:
-    """An environment fit for output: values replaced by ``HIDDEN`` unless asked for."""
-    if show_values:
-        return dict(env)
-    return dict.fromkeys(env, HIDDEN)
-
-
-def env_diff(
-    current: Mapping[str, str], desired: Mapping[str, str], show_values: bool = False
-) -> Tuple[Dict[str, str], Dict[str, str]]:
-    """``before``/``after`` views of an environment change that never carry a value.
-
-    Each key shows whether it was added, changed or removed, so a diff reads
-    ``FOO: <hidden>`` -> ``FOO: <hidden> (changed)``. With ``show_values`` the real
-    values are shown instead.
-    """
-    if show_values:
-        return dict(current), dict(desired)
-    changes = env_changes(current, desired)
-    before = dict.fromkeys(current, HIDDEN)
-    after: Dict[str, str] = {}
-    for key in desired:
-        if key in changes["added"]:
-            after[key] = HIDDEN + " (added)"
-        elif key in changes["changed"]:
-            after[key] = HIDDEN + " (changed)"
-        else:
-            after[key] = HIDDEN
-    for key in changes["removed"]:
-        before[key] = HIDDEN + " (removed)"
-    return before, after
-
-
-def compare_subset(current: Optional[Mapping[str, Any]], desired: Mapping[str, Any]) -> Dict[str, Tuple[Any, Any]]:
-    """What differs, looking only at the keys in ``desired`` whose value is not ``None``.
-
-    Nested mappings are compared key by key the same way (only the keys the user gave),
-    after ``normalize_scalar`` on both sides. Returns ``{key: (current, desired)}``.
-    """
-    current = current or {}
-    differences: Dict[str, Tuple[Any, Any]] = {}
-    for key, want in desired.items():
-        if want is None:
-            continue
-        have = current.get(key)
-        if isinstance(want, Mapping):
-            have_map = have if isinstance(have, Mapping) else {}
-            sub = compare_subset(have_map, want)
-            if sub:
-                differences[key] = ({k: have_map.get(k) for k in sub}, {k: want[k] for k in sub})
-            continue
-        if normalize_scalar(have) != normalize_scalar(want):
-            differences[key] = (have, want)
-    return differences
-
-
-def merge_desired(current: Optional[Mapping[str, Any]], desired: Mapping[str, Any]) -> Dict[str, Any]:
-    """``current`` with the user's values laid over it (nested mappings merged)."""
-    result: Dict[str, Any] = copy.deepcopy(dict(current or {}))
-    for key, want in desired.items():
-        if want is None:
-            continue
-        if isinstance(want, Mapping) and isinstance(result.get(key), Mapping):
-            merged = dict(result[key])
-            merged.update(want)
-            result[key] = merged
-        else:
-            result[key] = copy.deepcopy(want)
+    result = copy.deepcopy(spec)
+    for option in result.values():
+        fallback = option.get("fallback")
+        if fallback and fallback[0] == "env_fallback":
+            option["fallback"] = (env_fallback, fallback[1])
     return result
 
 
-def to_plain(obj: Any) -> Any:
-    """Models (or lists of them) from the client as JSON-ready dicts with snake_case keys."""
-    if obj is None:
-        return None
-    if isinstance(obj, (list, tuple)):
-        return [to_plain(item) for item in obj]
-    if isinstance(obj, Mapping):
-        return {str(k): to_plain(v) for k, v in obj.items()}
-    if callable(getattr(type(obj), "to_result", None)):  # models, records, RunResult, EnvPlan
-        return obj.to_result()
-    return obj
-
-
 # ---------------------------------------------------------------------------
-# Errors -> fail_json
-
-
-def _error_class(name: str) -> Any:
-    cls = getattr(_errors, name, None)
-    return cls if isinstance(cls, type) else ()
+# Errors -> failure
 
 
 def _hint_for(error: BaseException) -> str:
     """What the user can do about a failure, by failure kind."""
     message = str(getattr(error, "message", "") or error).lower()
-    if isinstance(error, _error_class("ConvoxAuthError")):
+    if isinstance(error, _errors.ConvoxAuthError):
         return "Check the password (option password or CONVOX_PASSWORD) and the rack address."
-    if isinstance(error, _error_class("ConvoxRollbackError")):
+    if isinstance(error, _errors.ConvoxRollbackError):
         return "Check the app's logs (convox logs) and fix the release, then run the task again."
-    if isinstance(error, _error_class("ConvoxBuildFailedError")):
+    if isinstance(error, _errors.ConvoxBuildFailedError):
         return "Fix the build (see its last log lines below) and run the task again."
-    if isinstance(error, _error_class("ConvoxTimeoutError")):
+    if isinstance(error, _errors.ConvoxTimeoutError):
         return "The rack keeps working; raise wait_timeout (or timeout) or check the rack, then run the task again."
-    if isinstance(error, _error_class("ConvoxConnectionError")):
+    if isinstance(error, _errors.ConvoxConnectionError):
         return "Check that the rack is reachable at the configured host (option host or CONVOX_HOST) and retry."
-    if isinstance(error, _error_class("ConvoxInputError")):
+    if isinstance(error, _errors.ConvoxInputError):
         return "Correct the task's options."
     if "is locked" in message:
         return "Unlock it first (lock: false) or leave it in place."
     if "currently updating" in message:
         return "Wait for the running deployment to finish, or set force: true."
-    if isinstance(error, _error_class("ConvoxNotFoundError")):
+    if isinstance(error, _errors.ConvoxNotFoundError):
         return "Check the name or id, and that it exists on this rack."
-    if isinstance(error, _error_class("ConvoxForbiddenError")):
+    if isinstance(error, _errors.ConvoxForbiddenError):
         if "admin" in message:  # convox-api.md 2.2: "admin role required ..."
             return "This needs the admin role: use the rack password or an admin token."
         return "The credentials lack the role this needs; use a password or token with write access."
-    if isinstance(error, _error_class("ConvoxValidationError")):
+    if isinstance(error, _errors.ConvoxValidationError):
         return "Correct the task's options."
-    if isinstance(error, _error_class("ConvoxConflictError")):
+    if isinstance(error, _errors.ConvoxConflictError):
         return "The rack's state conflicts with the request; check it and run the task again."
-    if isinstance(error, _error_class("ConvoxNotImplementedError")):
+    if isinstance(error, _errors.ConvoxNotImplementedError):
         return "This rack version does not support the operation."
     return "Check the rack (convox rack, convox apps) and run the task again; a re-run converges."
 
 
 def failure_details(error: BaseException) -> Dict[str, Any]:
-    """The ``failure`` dict of a failed task: rack status, message and Request-Id."""
+    """The ``failure`` dict of a failed task, from the error's own ``to_dict``.
+
+    Always ``kind``, ``status``, ``message`` and ``request_id``; then whatever else the error
+    knows (``method``, ``path``, ``release``, ``build_id``, ``field``, ``log_tail``...) when set.
+    """
+    if isinstance(error, _errors.ConvoxError):
+        data = error.to_dict()
+    else:
+        data = {"type": type(error).__name__, "message": str(error)}
     details: Dict[str, Any] = {
-        "kind": type(error).__name__,
-        "status": getattr(error, "status_code", None),
-        "message": str(getattr(error, "message", None) or error),
-        "request_id": getattr(error, "request_id", None),
+        "kind": data.pop("type"),
+        "status": data.pop("status_code", None),
+        "message": str(data.pop("message", None) or error),
+        "request_id": data.pop("request_id", None),
     }
-    for attr in ("method", "path", "release", "active_release", "build_id", "field"):
-        value = getattr(error, attr, None)
-        if value is not None:
-            details[attr] = value
-    log_tail = getattr(error, "log_tail", None)
-    if log_tail:
-        details["log_tail"] = log_tail
+    details.update((key, value) for key, value in data.items() if value not in (None, ""))
     return details
 
 
@@ -314,7 +164,7 @@ def is_v3_refusal(error: BaseException) -> bool:
     unavailable``, ``direct rack doesn't support update``...), as racks before 3.24.1 answer.
     """
     status = getattr(error, "status_code", None)
-    if isinstance(error, _error_class("ConvoxNotImplementedError")) or status == 501:
+    if isinstance(error, _errors.ConvoxNotImplementedError) or status == 501:
         return True
     if status != 500:
         return False
@@ -322,39 +172,98 @@ def is_v3_refusal(error: BaseException) -> bool:
     return any(text in message for text in REFUSAL_TEXTS)
 
 
+def strip_credentials(url: str) -> str:
+    """``https://user:pw@host`` -> ``https://host``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        rest, scheme = url, ""
+    if "@" in rest.split("/", 1)[0]:
+        rest = rest.split("@", 1)[1]
+    return f"{scheme}://{rest}" if scheme else rest
+
+
 # ---------------------------------------------------------------------------
-# The module wrapper
+# Reporting
+
+
+class TaskEnd(Exception):
+    """The end of a task: raised by ``ConvoxModule.exit``/``fail``, reported by ``ConvoxModule.run``."""
+
+    def __init__(self, failed: bool, result: Dict[str, Any]) -> None:
+        super().__init__(result.get("msg", ""))
+        self.failed = failed
+        self.result = result
+
+
+class AnsibleReporter:
+    """Delivers a task's outcome through an ``AnsibleModule`` (the module-process path)."""
+
+    def __init__(self, spec: Dict[str, Any], **module_kwargs: Any) -> None:
+        from ansible.module_utils.basic import AnsibleModule
+
+        module_kwargs.setdefault("supports_check_mode", True)
+        self.module = AnsibleModule(argument_spec=ansible_spec(spec), **module_kwargs)
+        self.params: Dict[str, Any] = self.module.params
+        self.check_mode = bool(self.module.check_mode)
+        self.diff_mode = bool(getattr(self.module, "_diff", False))
+        self.no_log = bool(self.module.no_log)
+
+    def warn(self, message: str) -> None:
+        self.module.warn(message)
+
+    def hide(self, values: Iterable[str]) -> None:
+        self.module.no_log_values.update(v for v in values if v)
+
+    def report(self, end: TaskEnd) -> None:
+        if end.failed:
+            self.module.fail_json(**end.result)
+        self.module.exit_json(**end.result)
+
+    @staticmethod
+    def missing_library(name: str) -> str:
+        from ansible.module_utils.basic import missing_required_lib
+
+        text: str = missing_required_lib(name)
+        return text
 
 
 class ConvoxModule:
-    """An AnsibleModule with the connection options, a lazy client and error reporting.
+    """The context of one convox task: params, check/diff flags, a lazy client, reporting.
 
-    ``argument_spec`` is the module's own options; the connection options (and, with
-    ``wait=True``, ``wait``/``wait_timeout``) are merged in. Other keyword arguments go to
-    ``AnsibleModule``. Check mode is always supported.
+    ``ConvoxModule(spec, wait=..., **module_kwargs)`` runs in a module process (an
+    ``AnsibleModule`` validates ``spec`` and reports). ``ConvoxModule(reporter=r)`` runs
+    anywhere: ``r`` supplies ``params``, ``check_mode``, ``diff_mode``, ``no_log``,
+    ``warn(msg)``, ``hide(values)``, ``report(TaskEnd)`` and ``missing_library(name)``.
+
+    ``exit`` and ``fail`` end the task by raising ``TaskEnd``; ``run`` catches it (and every
+    ``ConvoxError``, reported as a failure with a hint) and reports once. Outside ``run``
+    they report at once.
     """
 
-    def __init__(self, argument_spec: Dict[str, Any], *, wait: bool = False, **kwargs: Any) -> None:
-        spec: Dict[str, Any] = copy.deepcopy(COMMON_ARGUMENT_SPEC)
-        if wait:
-            spec.update(copy.deepcopy(WAIT_ARGUMENT_SPEC))
-        spec.update(argument_spec)
-        kwargs.setdefault("supports_check_mode", True)
-        self.module = AnsibleModule(argument_spec=spec, **kwargs)
-        self.params: Dict[str, Any] = self.module.params
+    def __init__(
+        self,
+        argument_spec_: Optional[Dict[str, Any]] = None,
+        *,
+        wait: bool = False,
+        reporter: Any = None,
+        **module_kwargs: Any,
+    ) -> None:
+        if reporter is None:
+            reporter = AnsibleReporter(argument_spec(argument_spec_ or {}, wait), **module_kwargs)
+        self.reporter = reporter
+        self.params: Dict[str, Any] = reporter.params
+        self.check_mode = bool(reporter.check_mode)
+        self.diff_mode = bool(reporter.diff_mode)
         self._client: Any = None
         self._context = ""
-        self.warnings: List[str] = []
+        self._running = 0
 
     # -- properties -------------------------------------------------------
 
     @property
-    def check_mode(self) -> bool:
-        return bool(self.module.check_mode)
-
-    @property
-    def diff_mode(self) -> bool:
-        return bool(getattr(self.module, "_diff", False))
+    def no_log(self) -> bool:
+        """Whether the task runs with ``no_log: true`` (it may then receive secrets)."""
+        return bool(self.reporter.no_log)
 
     @property
     def wait(self) -> bool:
@@ -377,7 +286,7 @@ class ConvoxModule:
         if rack:
             return f"rack {rack}"
         if host:
-            return f"rack at {_strip_credentials(str(host))}"
+            return f"rack at {strip_credentials(str(host))}"
         return "the rack"
 
     # -- the client ---------------------------------------------------------
@@ -399,11 +308,11 @@ class ConvoxModule:
         try:
             from ansible_collections.convox.convox.plugins.module_utils import client as client_module
         except ImportError as exc:  # the collection itself is incomplete
-            self.module.fail_json(msg=f"The convox.convox client could not be imported: {exc}")
+            self.fail(f"The convox.convox client could not be imported: {exc}")
         missing = client_module.missing_dependency() if not client_module.HAS_DEPENDENCIES else None
         if missing:
             name, trace = missing
-            self.module.fail_json(msg=missing_required_lib(name), exception=trace)
+            self.fail(self.reporter.missing_library(name), exception=trace)
         params = self.params
         options: Dict[str, Any] = {
             "host": params.get("host") or None,
@@ -423,7 +332,7 @@ class ConvoxModule:
         options["records"] = True
         try:
             return client_module.ConvoxClient(**options)
-        except Exception as exc:  # reported through fail_json, never as a traceback
+        except Exception as exc:  # reported as a failure, never as a traceback
             self.fail_error(exc, "", prefix=f"Could not connect to {self.rack_label}")
         return None  # pragma: no cover - fail_error does not return
 
@@ -438,14 +347,25 @@ class ConvoxModule:
     # -- results ----------------------------------------------------------
 
     def warn(self, message: str) -> None:
-        self.module.warn(message)
+        self.reporter.warn(message)
+
+    def hide(self, values: Iterable[str]) -> None:
+        """Mask ``values`` wherever they would appear in the task's output (like ``no_log`` options)."""
+        self.reporter.hide(values)
+
+    def _end(self, failed: bool, result: Dict[str, Any]) -> None:
+        end = TaskEnd(failed, result)
+        if not self._running:
+            self.close()
+            self.reporter.report(end)
+        raise end
 
     def exit(self, changed: bool, diff: Optional[Dict[str, Any]] = None, **result: Any) -> None:
-        """exit_json with ``changed`` and, in diff mode, ``diff``."""
-        self.close()
+        """End the task with ``changed`` and, in diff mode, ``diff``."""
         if diff is not None and self.diff_mode:
             result["diff"] = diff
-        self.module.exit_json(changed=bool(changed), **result)
+        result["changed"] = bool(changed)
+        self._end(False, result)
 
     def skip(self, msg: str, **result: Any) -> None:
         """End the task as skipped: ``changed: false``, ``skipped: true`` and ``msg``.
@@ -456,8 +376,8 @@ class ConvoxModule:
         self.exit(False, skipped=True, msg=msg, **result)
 
     def fail(self, msg: str, **result: Any) -> None:
-        self.close()
-        self.module.fail_json(msg=msg, **result)
+        result["msg"] = msg
+        self._end(True, result)
 
     def fail_error(self, error: BaseException, action: str, target: str = "", prefix: str = "", **result: Any) -> None:
         """Report ``error`` while doing ``action`` on ``target``: message, hint, failure dict."""
@@ -473,19 +393,27 @@ class ConvoxModule:
         self.fail(msg, failure=failure_details(error), **result)
 
     def run(self, func: Callable[[], None], action: str = "manage", target: str = "") -> None:
-        """Run ``func`` (which ends with ``exit``/``fail``), turning rack errors into ``fail_json``.
+        """Run ``func`` (which ends with ``exit``/``fail``), turning rack errors into failures.
 
         ``action`` and ``target`` name what the module does in the failure message
         (e.g. ``"update"``, ``"app myapp"``); ``set_context`` refines them on the way.
+        The outcome is reported once, here.
         """
         self._context = f"{action} {target}".strip()
-        base = _error_class("ConvoxError") or Exception
+        self._running += 1
         try:
-            func()
-        except base as exc:
-            self.fail_error(exc, self._context)
+            try:
+                func()
+            except _errors.ConvoxError as exc:
+                self.fail_error(exc, self._context)
+            # A func that returns without exit/fail ends unchanged.
+            self.exit(False)
+        except TaskEnd as end:
+            outcome = end
         finally:
+            self._running -= 1
             self.close()
+        self.reporter.report(outcome)
 
     def set_context(self, action: str, target: str = "") -> None:
         """What the module is doing right now, for failure messages."""
@@ -499,6 +427,8 @@ class ConvoxModule:
         A missing service fails the task naming the app's services, then ``instead`` (what to
         do about it); ``result`` goes into the failed result.
         """
+        from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
+
         services = to_plain(self.client.services.list(app)) or []
         for entry in services:
             if entry.get("name") == service:
@@ -520,41 +450,38 @@ class ConvoxModule:
         max_delay: float = 5.0,
         on_timeout: Optional[Callable[[Any], None]] = None,
     ) -> Any:
-        """Call ``probe`` until it answers ``(True, value)``; return that value.
+        """Wait through ``waits.poll`` until ``probe`` answers ``(True, value)``; return that value.
 
-        For waits the client's ``waits`` module has no lifecycle for. Reads start 0.25 s apart
-        and back off to ``max_delay``; time and sleep are ``waits.monotonic``/``waits.sleep``,
-        so tests can fake them. When ``wait_timeout`` runs out, ``on_timeout(last value)``
-        fails the task if given, else the task fails with ``Timed out after N seconds waiting
-        for <what> on <rack>. The rack keeps working; raise wait_timeout or <hint>.`` The
-        caller decides on ``wait`` (this always waits).
+        For waits the client's ``waits`` module has no lifecycle for, with the semantics stated
+        there (one settled read is enough here: the probes read what the task itself set).
+        When ``wait_timeout`` runs out, ``on_timeout(last value)`` fails the task if given, else
+        the task fails with ``Timed out after N seconds waiting for <what> on <rack>. The rack
+        keeps working; raise wait_timeout or <hint>.`` The caller decides on ``wait``.
         """
         from ansible_collections.convox.convox.plugins.module_utils import waits
 
-        timeout = self.wait_timeout
-        deadline = waits.monotonic() + timeout
-        delay = POLL_FIRST_DELAY
-        while True:
-            done, value = probe()
-            if done:
-                return value
-            if waits.monotonic() >= deadline:
-                if on_timeout is not None:
-                    on_timeout(value)
-                self.fail(
-                    f"Timed out after {timeout} seconds waiting for {what} on {self.rack_label}. "
-                    f"The rack keeps working; raise wait_timeout or {hint}.",
-                    failure={"kind": "WaitTimeout"},
-                )
-            waits.sleep(delay)
-            delay = min(delay * 2, max_delay)
+        last: List[Any] = [None]
 
-    def is_not_found(self, error: BaseException) -> bool:
-        return isinstance(error, _error_class("ConvoxNotFoundError"))
+        def tracked() -> Tuple[bool, Any]:
+            done, value = probe()
+            last[0] = value
+            return done, value
+
+        timeout = self.wait_timeout
+        try:
+            return waits.poll(tracked, timeout=timeout, interval=max_delay, what=what, settle_reads=1)
+        except _errors.ConvoxTimeoutError:
+            if on_timeout is not None:
+                on_timeout(last[0])
+            self.fail(
+                f"Timed out after {timeout} seconds waiting for {what} on {self.rack_label}. "
+                f"The rack keeps working; raise wait_timeout or {hint}.",
+                failure={"kind": "WaitTimeout"},
+            )
 
     def not_found(self) -> Any:
-        """The exception class (or tuple) to catch for a missing rack object."""
-        return _error_class("ConvoxNotFoundError") or _NeverRaised
+        """The exception class to catch for a missing rack object."""
+        return _errors.ConvoxNotFoundError
 
     def diff(self, before: Any, after: Any, before_header: str = "", after_header: str = "") -> Dict[str, Any]:
         result: Dict[str, Any] = {
@@ -566,417 +493,3 @@ class ConvoxModule:
         if after_header:
             result["after_header"] = after_header
         return result
-
-
-class _NeverRaised(Exception):
-    """Stand-in exception class that nothing raises."""
-
-
-def _strip_credentials(url: str) -> str:
-    """``https://user:pw@host`` -> ``https://host``."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        rest, scheme = url, ""
-    if "@" in rest.split("/", 1)[0]:
-        rest = rest.split("@", 1)[1]
-    return f"{scheme}://{rest}" if scheme else rest
-
-
-# ---------------------------------------------------------------------------
-# Declarative resources
-
-
-class DeclarativeResource:
-    """read -> desired -> compare -> create/update/delete, once for all managing modules.
-
-    A module subclasses this and fills in:
-
-    * ``result_key`` (``"app"``), ``kind`` (``"app"``) and ``identity()`` (``"myapp"``);
-    * ``read()``: the current state as a plain dict, or ``None`` when absent (GET only);
-    * ``desired()``: the state the user asked for, only the options they set (``None``
-      values are ignored by the compare);
-    * ``create(desired)``, ``update(current, desired, differences)``, ``delete(current)``:
-      the writes, returning the new state (``delete`` returns nothing);
-    * optionally ``compare``, ``predict_create``, ``predict_update``, ``view`` (what the
-      diff and the result show, e.g. with secrets masked) and ``check_absent`` (refuse a
-      delete before anything is sent).
-
-    ``run()`` then handles ``state``, check mode (predicted result, GET only), diff mode
-    and ``changed``.
-    """
-
-    result_key = "resource"
-    kind = "resource"
-
-    def __init__(self, cm: ConvoxModule) -> None:
-        self.cm = cm
-        self.params = cm.params
-
-    # -- to fill in ------------------------------------------------------------
-
-    def identity(self) -> str:
-        return str(self.params.get("name", ""))
-
-    def read(self) -> Optional[Dict[str, Any]]:
-        raise NotImplementedError
-
-    def desired(self) -> Dict[str, Any]:
-        return {}
-
-    def create(self, desired: Dict[str, Any]) -> Dict[str, Any]:
-        raise NotImplementedError
-
-    def update(
-        self, current: Dict[str, Any], desired: Dict[str, Any], differences: Dict[str, Tuple[Any, Any]]
-    ) -> Dict[str, Any]:
-        raise NotImplementedError
-
-    def delete(self, current: Dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    # -- overridable defaults --------------------------------------------------
-
-    def compare(self, current: Dict[str, Any], desired: Dict[str, Any]) -> Dict[str, Tuple[Any, Any]]:
-        return compare_subset(current, desired)
-
-    def predict_create(self, desired: Dict[str, Any]) -> Dict[str, Any]:
-        return merge_desired({}, desired)
-
-    def predict_update(self, current: Dict[str, Any], desired: Dict[str, Any]) -> Dict[str, Any]:
-        return merge_desired(current, desired)
-
-    def view(self, state: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-        """The resource as shown in results and diffs."""
-        return dict(state) if state else {}
-
-    def check_absent(self, current: Dict[str, Any]) -> None:
-        """Raise or fail here to refuse a delete before any write is sent."""
-
-    # -- the loop ------------------------------------------------------------
-
-    @property
-    def target(self) -> str:
-        return f"{self.kind} {self.identity()}".strip()
-
-    def run(self) -> None:
-        self.cm.run(self._run, "read", self.target)
-
-    def _run(self) -> None:
-        state = self.params.get("state") or "present"
-        self.cm.set_context("read", self.target)
-        current = self.read()
-        if state == "absent":
-            self._absent(current)
-        else:
-            self._present(current)
-
-    def _present(self, current: Optional[Dict[str, Any]]) -> None:
-        desired = self.desired()
-        if current is None:
-            self.cm.set_context("create", self.target)
-            after = self.predict_create(desired) if self.cm.check_mode else self.create(desired)
-            self._finish(True, None, after)
-            return
-        differences = self.compare(current, desired)
-        if not differences:
-            self._finish(False, current, current)
-            return
-        self.cm.set_context("update", self.target)
-        if self.cm.check_mode:
-            after = self.predict_update(current, desired)
-        else:
-            after = self.update(current, desired, differences)
-        self._finish(True, current, after)
-
-    def _absent(self, current: Optional[Dict[str, Any]]) -> None:
-        if current is None:
-            self._finish(False, None, None)
-            return
-        self.cm.set_context("delete", self.target)
-        self.check_absent(current)
-        if not self.cm.check_mode:
-            self.delete(current)
-        self._finish(True, current, None)
-
-    def _finish(self, changed: bool, before: Optional[Dict[str, Any]], after: Optional[Dict[str, Any]]) -> None:
-        before_view = self.view(before)
-        after_view = self.view(after)
-        self.cm.exit(
-            changed,
-            diff=self.cm.diff(before_view, after_view),
-            **{self.result_key: after_view},
-        )
-
-
-# ---------------------------------------------------------------------------
-# Result views shared by several modules (secrets never included by default)
-
-
-def registry_result(registry: Any) -> Dict[str, str]:
-    """A registry as shown to users: server and username, never the password ({} for None)."""
-    if registry is None:
-        return {}
-    data = to_plain(registry) or {}
-    return {"server": str(data.get("server") or ""), "username": str(data.get("username") or "")}
-
-
-def app_result(app: Any) -> Dict[str, Any]:
-    """An app as a result dict; empty parameter values dropped (``GET /apps`` keeps them)."""
-    data = to_plain(app) or {}
-    data = {k: v for k, v in data.items() if v is not None}
-    params = data.get("parameters") or {}
-    data["parameters"] = {k: str(v) for k, v in params.items() if v not in (None, "")}
-    return data
-
-
-def build_result(build: Any) -> Dict[str, Any]:
-    data = to_plain(build) or {}
-    for key in ("id", "release"):
-        if data.get(key):
-            data[key] = normalize_id(data[key])
-    return data
-
-
-def release_result(release: Any, show_values: bool = False, active: Optional[str] = None) -> Dict[str, Any]:
-    """A release as a result dict: ``env`` replaced by ``env_keys`` unless ``show_values``."""
-    data = to_plain(release) or {}
-    env = parse_env(data.pop("env", None))
-    data["env_keys"] = sorted(env)
-    if show_values:
-        data["env"] = env
-    for key in ("id", "build"):
-        if data.get(key):
-            data[key] = normalize_id(data[key])
-    if active is not None:
-        data["active"] = bool(data.get("id")) and data.get("id") == normalize_id(active)
-    return data
-
-
-# ---------------------------------------------------------------------------
-# Builds: content fingerprint, find an existing build, start and wait
-
-FINGERPRINT_PREFIX = "sha256:"
-
-
-def build_fingerprint(source_sha256: str, options: Mapping[str, Any]) -> str:
-    """``sha256:<source sha256>``, plus a short digest of the build options that change the result.
-
-    The token goes into the build description; an existing complete build whose description
-    carries the same token is the same build.
-    """
-    import hashlib
-
-    token = FINGERPRINT_PREFIX + source_sha256
-    relevant = {k: v for k, v in sorted(options.items()) if v not in (None, False, {}, "")}
-    if relevant:
-        digest = hashlib.sha256(repr(sorted((k, normalize_scalar(v)) for k, v in relevant.items())).encode("utf-8"))
-        token += "+" + digest.hexdigest()[:12]
-    return token
-
-
-def describe_build(description: Optional[str], token: str) -> str:
-    return f"{description.strip()} [{token}]" if description and description.strip() else f"[{token}]"
-
-
-def find_build(builds: Iterable[Any], token: str) -> Optional[Any]:
-    """The newest build (lists come newest first) carrying ``token``: complete first, else running."""
-    running = None
-    marker = f"[{token}]"
-    for build in builds:
-        description = getattr(build, "description", "") or ""
-        if marker not in description:
-            continue
-        status = getattr(build, "status", "")
-        if status == "complete":
-            return build
-        if status in ("created", "running") and running is None:
-            running = build
-    return running
-
-
-class BuildSource:
-    """Where a build comes from (``path``, ``url`` or ``import``) and its fingerprint."""
-
-    def __init__(self, kind: str, value: str, data: Optional[bytes], sha256: str) -> None:
-        self.kind = kind
-        self.value = value
-        self.data = data
-        self.sha256 = sha256
-
-    @classmethod
-    def from_params(cls, cm: ConvoxModule) -> BuildSource:
-        import hashlib
-
-        params = cm.params
-        if params.get("path"):
-            path = params["path"]
-            if not os.path.isdir(path):
-                cm.fail(f"path {path} is not a directory; give the directory that holds convox.yml.")
-            manifest = params.get("manifest") or "convox.yml"
-            if not os.path.isfile(os.path.join(path, manifest)):
-                cm.fail(f"{manifest} not found in {path}; give the app's directory or set manifest.")
-            try:
-                data, sha = cm.client.builds.source_archive(path)
-            except OSError as exc:
-                cm.fail(f"Could not read the build source at {path}: {exc.strerror or exc}")
-            return cls("path", path, data, sha)
-        if params.get("import"):
-            path = params["import"]
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError as exc:
-                cm.fail(f"Could not read the build export {path}: {exc.strerror or exc}")
-            return cls("import", path, data, hashlib.sha256(data).hexdigest())
-        url = str(params.get("url") or "")
-        return cls("url", url, None, hashlib.sha256(url.encode("utf-8")).hexdigest())
-
-
-def import_manifest(data: bytes) -> Tuple[str, str]:
-    """``(description, manifest)`` from the ``build.json`` of a ``builds export`` tarball."""
-    import io
-    import json
-    import tarfile
-
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
-            for member in tar:
-                if member.isfile() and member.name.lstrip("./") == "build.json":
-                    handle = tar.extractfile(member)
-                    info = json.loads(handle.read().decode("utf-8")) if handle else {}
-                    return str(info.get("description") or ""), str(info.get("manifest") or "")
-    except (tarfile.TarError, ValueError, OSError):
-        pass
-    return "", ""
-
-
-def wait_build(cm: ConvoxModule, app: str, build: Any) -> Any:
-    """Wait for ``build`` to finish; a failed build fails the task with its id and last log lines."""
-    from ansible_collections.convox.convox.plugins.module_utils import waits
-
-    build_id = normalize_id(getattr(build, "id", ""))
-    cm.set_context("wait for build", f"{build_id} of app {app}")
-    finished = waits.wait_build_finished(cm.client, app, build_id, timeout=cm.wait_timeout)
-    if getattr(finished, "status", "") == "failed":
-        raise _errors.ConvoxBuildFailedError(build_id, build_log_tail(cm, app, build_id))
-    return finished
-
-
-def build_log_tail(cm: ConvoxModule, app: str, build_id: str, lines: int = 20) -> str:
-    try:
-        text = cm.client.builds.logs(app, build_id)
-    except _errors.ConvoxError:
-        return ""
-    return "\n".join(str(text or "").rstrip().splitlines()[-lines:])
-
-
-def promote(cm: ConvoxModule, app: str, release_id: str, force: bool = False) -> None:
-    """Promote ``release_id``; with ``wait``, a rollback fails the task naming both releases."""
-    from ansible_collections.convox.convox.plugins.module_utils import waits
-
-    cm.set_context("promote", f"release {release_id} of app {app}")
-    try:
-        cm.client.releases.promote(app, release_id, force=force, wait=cm.wait, timeout=cm.wait_timeout)
-    except _errors.ConvoxRollbackError as exc:
-        active = getattr(exc, "active_release", None)
-        if not active:
-            # Seen while the rack was still rolling back: let it settle to name the release that runs now.
-            try:
-                settled = waits.wait_app_running(cm.client, app, fail_on_rollback=False, timeout=cm.wait_timeout)
-                active = normalize_id(getattr(settled, "release", "")) or None
-            except _errors.ConvoxError:
-                active = None
-        if active and not getattr(exc, "active_release", None):
-            raise _errors.ConvoxRollbackError(normalize_id(release_id), active) from None
-        raise
-
-
-class BuildOutcome:
-    """What ``ensure_build`` did: the build as a result dict, whether it is new, its token."""
-
-    def __init__(self, changed: bool, build: Dict[str, Any], fingerprint: str, before_id: str) -> None:
-        self.changed = changed
-        self.build = build
-        self.fingerprint = fingerprint
-        self.before_id = before_id
-
-
-def _find_import(builds: Iterable[Any], description: str, manifest: str) -> Optional[Any]:
-    if not description and not manifest:
-        return None
-    for build in builds:
-        if (
-            getattr(build, "status", "") == "complete"
-            and (getattr(build, "description", "") or "") == description
-            and (getattr(build, "manifest", "") or "").strip() == manifest.strip()
-        ):
-            return build
-    return None
-
-
-def ensure_build(cm: ConvoxModule, app: str, wait: bool = True, lookback: int = 20) -> BuildOutcome:
-    """Find a build of the source in the module's params, or start one (GET only in check mode).
-
-    Reads ``path``/``url``/``import``, ``manifest``, ``description``, ``build_args``,
-    ``no_cache``, ``development`` and ``force`` from ``cm.params``.
-    """
-    params = cm.params
-    source = BuildSource.from_params(cm)
-    result_options = {
-        "manifest": params.get("manifest"),
-        "build_args": params.get("build_args"),
-        "development": params.get("development"),
-    }
-    import_description = import_manifest_text = ""
-    if source.kind == "import":
-        import_description, import_manifest_text = import_manifest(source.data or b"")
-        token = FINGERPRINT_PREFIX + source.sha256
-    else:
-        token = build_fingerprint(source.sha256, result_options)
-    client = cm.client
-    cm.set_context("list the builds of", f"app {app}")
-    builds = client.builds.list(app, limit=lookback)
-    existing = None
-    if not params.get("force"):
-        if source.kind == "import":
-            existing = _find_import(builds, import_description, import_manifest_text)
-        else:
-            existing = find_build(builds, token)
-    if existing is not None:
-        if getattr(existing, "status", "") != "complete" and wait and not cm.check_mode:
-            existing = wait_build(cm, app, existing)
-        found = build_result(existing)
-        return BuildOutcome(False, found, token, found.get("id", ""))
-    description = describe_build(params.get("description"), token)
-    if cm.check_mode:
-        predicted = {
-            "id": NEW_BUILD,
-            "app": app,
-            "status": "complete" if wait or source.kind == "import" else "running",
-            "description": import_description if source.kind == "import" else description,
-            "release": NEW_RELEASE if wait or source.kind == "import" else "",
-            "manifest": import_manifest_text,
-        }
-        return BuildOutcome(True, predicted, token, "")
-    if source.kind == "import":
-        cm.set_context("import a build into", f"app {app}")
-        build = client.builds.import_build(app, source.data)
-    else:
-        url = source.value
-        if source.kind == "path":
-            cm.set_context("upload the source of", f"app {app}")
-            # Same source, same key: a retried or re-run upload overwrites instead of piling up.
-            url = client.objects.store(app, f"tmp/{source.sha256[:30]}.tgz", source.data)
-        cm.set_context("start a build of", f"app {app}")
-        build = client.builds.create(
-            app,
-            url,
-            description=description,
-            manifest=params.get("manifest") or None,
-            build_args=normalize_scalar(params.get("build_args")) or None,
-            no_cache=bool(params.get("no_cache")),
-            development=bool(params.get("development")),
-        )
-    if wait and getattr(build, "status", "") != "complete":
-        build = wait_build(cm, app, build)
-    return BuildOutcome(True, build_result(build), token, "")

@@ -2,9 +2,17 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Waiting for the rack's asynchronous lifecycles (convox-api.md 6.6).
 
-Polls start fast (0.25 s) and back off to ``interval``; success needs two consecutive good
-reads; two consecutive errors abort (the last error is raised); running out of ``timeout``
-raises ``ConvoxTimeoutError``.
+Every wait of the collection goes through ``poll``, whose semantics are stated once here:
+
+* reads start fast (0.25 s apart) and back off, doubling, to ``interval``;
+* a wait succeeds after ``settle_reads`` consecutive reads that say done: two by default,
+  because the rack's status can flap while it converges (an app reads ``running`` once between
+  two updates); a wait on what the caller itself just set may ask for one;
+* two consecutive transient errors (a 5xx, a broken connection, a request timeout) abort with
+  the last one; a single one is read again; any other error is raised at once;
+* running out of ``timeout`` raises ``ConvoxTimeoutError`` (the rack keeps working).
+
+Time and sleep are the module-level ``monotonic`` and ``sleep``, so tests can fake them.
 """
 
 from __future__ import annotations
@@ -40,8 +48,15 @@ monotonic: Callable[[], float] = time.monotonic
 _TRANSIENT = (ConvoxAPIError, ConvoxConnectionError, ConvoxTimeoutError)
 
 
-def poll(probe: Callable[[], Tuple[bool, Any]], *, timeout: float, interval: float, what: str) -> Any:
-    """Call ``probe`` until it reports done twice in a row; return its last value."""
+def poll(
+    probe: Callable[[], Tuple[bool, Any]],
+    *,
+    timeout: float,
+    interval: float = DEFAULT_INTERVAL,
+    what: str,
+    settle_reads: int = 2,
+) -> Any:
+    """Call ``probe`` until it reports done ``settle_reads`` times in a row; return its last value."""
     if timeout is None or timeout < 0:
         raise ConvoxError("the wait timeout must be 0 or more")
     deadline = monotonic() + timeout
@@ -59,7 +74,7 @@ def poll(probe: Callable[[], Tuple[bool, Any]], *, timeout: float, interval: flo
         else:
             errors = 0
             successes = successes + 1 if done else 0
-            if successes >= 2:
+            if successes >= max(1, settle_reads):
                 return value
         remaining = deadline - monotonic()
         if remaining <= 0:

@@ -106,14 +106,14 @@ app:
 
 from typing import Any, Dict, Optional
 
-from ansible_collections.convox.convox.plugins.module_utils._module import (
-    ConvoxModule,
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._tasks import (
     DeclarativeResource,
-    app_result,
     compare_subset,
     merge_desired,
-    normalize_scalar,
 )
+from ansible_collections.convox.convox.plugins.module_utils._views import app_view
+from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_scalar
 
 
 class App(DeclarativeResource):
@@ -128,7 +128,7 @@ class App(DeclarativeResource):
             app = self.cm.client.apps.get(self.identity())
         except self.cm.not_found():
             return None
-        return app_result(app)
+        return app_view(app)
 
     def read(self) -> Optional[Dict[str, Any]]:
         current = self._get()
@@ -228,7 +228,7 @@ def main() -> None:
         },
         wait=True,
     )
-    App(cm).run()
+    App(cm).execute()
 
 
 if __name__ == "__main__":

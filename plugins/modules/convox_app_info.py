@@ -79,7 +79,8 @@ apps:
       sample: router.0a1b2c.convox.cloud
 """
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, app_result
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import app_view
 
 
 def main() -> None:
@@ -94,7 +95,7 @@ def main() -> None:
                 apps = []
         else:
             apps = cm.client.apps.list()
-        cm.exit(False, apps=[app_result(app) for app in apps])
+        cm.exit(False, apps=[app_view(app) for app in apps])
 
     cm.run(run, "read", f"app {cm.params['name']}" if cm.params.get("name") else "apps")
 

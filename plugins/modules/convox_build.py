@@ -102,28 +102,19 @@ fingerprint:
   sample: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 """
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, ensure_build
-
-BUILD_OPTIONS = {
-    "app": {"type": "str", "required": True},
-    "path": {"type": "path"},
-    "url": {"type": "str"},
-    "import": {"type": "path"},
-    "manifest": {"type": "str"},
-    "description": {"type": "str"},
-    "build_args": {"type": "dict"},
-    "no_cache": {"type": "bool", "default": False},
-    "development": {"type": "bool", "default": False},
-    "force": {"type": "bool", "default": False},
-}
+from ansible_collections.convox.convox.plugins.module_utils._builds import (
+    BUILD_MODULE_OPTIONS,
+    BUILD_OPTIONS,
+    ensure_build,
+)
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
 
 
 def main() -> None:
     cm = ConvoxModule(
         BUILD_OPTIONS,
         wait=True,
-        mutually_exclusive=[("path", "url", "import")],
-        required_one_of=[("path", "url", "import")],
+        **BUILD_MODULE_OPTIONS,
     )
     app_name = cm.params["app"]
 

@@ -78,7 +78,9 @@ builds:
       type: str
 """
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, build_result, normalize_id
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import build_view
+from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 
 def main() -> None:
@@ -100,7 +102,7 @@ def main() -> None:
                 builds = []
         else:
             builds = cm.client.builds.list(app_name, limit=params.get("limit"))
-        cm.exit(False, builds=[build_result(build) for build in builds])
+        cm.exit(False, builds=[build_view(build) for build in builds])
 
     cm.run(run, "list the builds of", f"app {app_name}")
 

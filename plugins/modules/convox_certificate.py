@@ -204,12 +204,8 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils import errors
-from ansible_collections.convox.convox.plugins.module_utils._module import (
-    ConvoxModule,
-    rack_generation,
-    to_plain,
-    upper_first,
-)
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, rack_generation, upper_first
+from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 
 NEW_CERTIFICATE = "(new certificate)"
 GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|\u00b5s|ms|s|m|h))+$")

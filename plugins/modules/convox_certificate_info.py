@@ -89,7 +89,8 @@ certificates:
 import datetime
 from typing import Any, Dict, Optional
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, to_plain
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 
 
 def _parse_time(value: Any) -> Optional[datetime.datetime]:

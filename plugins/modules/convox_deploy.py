@@ -118,15 +118,10 @@ fingerprint:
 
 from typing import Any, Dict
 
-from ansible_collections.convox.convox.plugins.module_utils._module import (
-    NEW_BUILD,
-    NEW_RELEASE,
-    ConvoxModule,
-    ensure_build,
-    normalize_id,
-    promote,
-    release_result,
-)
+from ansible_collections.convox.convox.plugins.module_utils._builds import ensure_build, promote
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import NEW_BUILD, NEW_RELEASE, release_view
+from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 
 def main() -> None:
@@ -160,7 +155,7 @@ def main() -> None:
         changed = outcome.changed
         release: Dict[str, Any]
         if not outcome.changed and build_id and active_build == build_id:
-            release = release_result(active_release)
+            release = release_view(active_release)
             release["active"] = True
         elif cm.check_mode:
             changed = True
@@ -177,7 +172,7 @@ def main() -> None:
             if not release_id:
                 cm.fail(f"Build {build_id} of app {app_name} finished without a release; run the task again.")
             promote(cm, app_name, release_id)
-            release = release_result(client.releases.get(app_name, release_id))
+            release = release_view(client.releases.get(app_name, release_id))
             release["active"] = True
         cm.exit(
             changed,

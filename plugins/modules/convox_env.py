@@ -156,14 +156,10 @@ env:
 import re
 from typing import Any, Dict, List
 
-from ansible_collections.convox.convox.plugins.module_utils._module import (
-    NEW_RELEASE,
-    ConvoxModule,
-    env_diff,
-    normalize_id,
-    parse_env,
-    promote,
-)
+from ansible_collections.convox.convox.plugins.module_utils._builds import promote
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import NEW_RELEASE, env_diff, parse_env
+from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 _BAD_KEY = re.compile(r"[=\s]")
 

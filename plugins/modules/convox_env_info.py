@@ -65,7 +65,9 @@ release:
 
 from typing import Any, Dict
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, normalize_id, parse_env
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import parse_env
+from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 
 def main() -> None:

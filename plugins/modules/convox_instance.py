@@ -98,13 +98,8 @@ key_pair:
 from typing import Any, Dict, Optional
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
-from ansible_collections.convox.convox.plugins.module_utils._module import (
-    HIDDEN,
-    ConvoxModule,
-    failure_details,
-    is_v3_refusal,
-    to_plain,
-)
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, failure_details, is_v3_refusal
+from ansible_collections.convox.convox.plugins.module_utils._views import HIDDEN, to_plain
 
 INSTANCES_HINT = "check it with convox instances"
 
@@ -184,7 +179,7 @@ def rekey(cm: ConvoxModule) -> None:
             hint=INSTANCES_HINT,
         )
     private_key = pair.get("private_key")
-    if private_key and not cm.module.no_log:
+    if private_key and not cm.no_log:
         pair["private_key"] = HIDDEN
         cm.warn(
             "The new private key is hidden because the task does not set no_log: true; "

@@ -97,7 +97,8 @@ instances:
       sample: "2026-05-01T12:00:00Z"
 """
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, to_plain
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 
 
 def main() -> None:

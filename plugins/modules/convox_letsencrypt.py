@@ -109,7 +109,8 @@ letsencrypt:
 
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, to_plain, upper_first
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, upper_first
+from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 
 ROUTE53_KEYS = ("hosted_zone_id", "region", "role")
 

@@ -116,11 +116,9 @@ process:
 
 from typing import Any, Dict, Optional, Tuple
 
-from ansible_collections.convox.convox.plugins.module_utils._module import (
-    ConvoxModule,
-    normalize_id,
-    to_plain,
-)
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
+from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 NEW_PROCESS = "(new process)"
 # Statuses after which a process waits no more.

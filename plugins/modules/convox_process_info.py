@@ -89,7 +89,9 @@ processes:
       sample: ["3000"]
 """
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, normalize_id, to_plain
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
+from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 
 def main() -> None:

@@ -107,13 +107,9 @@ rack:
 from typing import Any, Dict, Optional, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
-from ansible_collections.convox.convox.plugins.module_utils._module import (
-    ConvoxModule,
-    DeclarativeResource,
-    failure_details,
-    is_v3_refusal,
-    to_plain,
-)
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, failure_details, is_v3_refusal
+from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource
+from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 
 V3_INSTEAD = (
     "v3 racks do not accept parameter, size or version changes over the rack API (it answers 501 "
@@ -228,7 +224,7 @@ def main() -> None:
     )
     if cm.params.get("count") is not None and cm.params["count"] < 1:
         cm.fail(f"Option count must be at least 1, got {cm.params['count']}. Nothing was sent to the rack.")
-    Rack(cm).run()
+    Rack(cm).execute()
 
 
 if __name__ == "__main__":

@@ -101,12 +101,8 @@ metrics:
 from typing import Any, Dict
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
-from ansible_collections.convox.convox.plugins.module_utils._module import (
-    ConvoxModule,
-    failure_details,
-    is_v3_refusal,
-    to_plain,
-)
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, failure_details, is_v3_refusal
+from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 
 UNSUPPORTED = "This rack version does not support it over its API."
 INSTEAD = {

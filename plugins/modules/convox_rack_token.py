@@ -113,7 +113,8 @@ rotated:
 import datetime
 from typing import Any, Dict
 
-from ansible_collections.convox.convox.plugins.module_utils._module import HIDDEN, ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import HIDDEN
 
 MAX_HOURS = 8760
 
@@ -129,7 +130,7 @@ def mint(cm: ConvoxModule) -> None:
     token = cm.client.system.jwt(role, hours)
     expires = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(hours=hours)
     result["expires"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if cm.module.no_log:
+    if cm.no_log:
         result["token"] = token
     else:
         result["token"] = HIDDEN

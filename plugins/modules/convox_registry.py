@@ -107,12 +107,9 @@ password_updated:
 
 from typing import Any, Dict, Optional, Tuple
 
-from ansible_collections.convox.convox.plugins.module_utils._module import (
-    HIDDEN,
-    ConvoxModule,
-    DeclarativeResource,
-    registry_result,
-)
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource
+from ansible_collections.convox.convox.plugins.module_utils._views import HIDDEN, registry_view
 
 
 class Registry(DeclarativeResource):
@@ -132,7 +129,7 @@ class Registry(DeclarativeResource):
         for registry in self.cm.client.registries.list():
             if str(getattr(registry, "server", "")) == server:
                 self._stored_password = str(getattr(registry, "password", "") or "")
-                return registry_result(registry)
+                return registry_view(registry)
         return None
 
     def desired(self) -> Dict[str, Any]:
@@ -154,7 +151,7 @@ class Registry(DeclarativeResource):
         registry = self.cm.client.registries.add(
             self.identity(), self.params["username"], self.params["registry_password"]
         )
-        return registry_result(registry) or self.desired()
+        return registry_view(registry) or self.desired()
 
     def create(self, desired: Dict[str, Any]) -> Dict[str, Any]:
         return self._add()
@@ -170,7 +167,7 @@ class Registry(DeclarativeResource):
         except self.cm.not_found():
             pass  # removed by someone else meanwhile: the goal is reached
 
-    def _finish(self, changed: bool, before: Optional[Dict[str, Any]], after: Optional[Dict[str, Any]]) -> None:
+    def finish(self, changed: bool, before: Optional[Dict[str, Any]], after: Optional[Dict[str, Any]]) -> None:
         before_view = self.view(before)
         after_view = self.view(after)
         if self.password_updated and before_view:
@@ -203,7 +200,7 @@ def main() -> None:
         },
         required_if=[("state", "present", ["username", "registry_password"])],
     )
-    Registry(cm).run()
+    Registry(cm).execute()
 
 
 if __name__ == "__main__":

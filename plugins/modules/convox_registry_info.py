@@ -60,7 +60,8 @@ registries:
 
 from typing import Dict, List
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, registry_result
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import registry_view
 
 
 def main() -> None:
@@ -68,7 +69,7 @@ def main() -> None:
 
     def run() -> None:
         server = cm.params.get("server")
-        registries: List[Dict[str, str]] = [registry_result(r) for r in cm.client.registries.list()]
+        registries: List[Dict[str, str]] = [registry_view(r) for r in cm.client.registries.list()]
         if server:
             registries = [r for r in registries if r["server"] == server]
         registries.sort(key=lambda r: r["server"])

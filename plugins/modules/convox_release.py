@@ -104,14 +104,10 @@ previous_release:
 
 from typing import Any, Dict
 
-from ansible_collections.convox.convox.plugins.module_utils._module import (
-    NEW_RELEASE,
-    ConvoxModule,
-    normalize_id,
-    parse_env,
-    promote,
-    release_result,
-)
+from ansible_collections.convox.convox.plugins.module_utils._builds import promote
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import NEW_RELEASE, parse_env, release_view
+from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 
 def _refuse_older(cm: ConvoxModule, client: Any, app_name: str, target: Any, active: str) -> None:
@@ -168,7 +164,7 @@ def main() -> None:
                 changed = True
                 if not cm.check_mode:
                     promote(cm, app_name, release_id, force=params["force"])
-            result = release_result(target)
+            result = release_view(target)
             result["active"] = True
             after_active = release_id
         else:
@@ -181,10 +177,10 @@ def main() -> None:
                     current.env
                 ) == parse_env(target.env)
                 if same:
-                    result = release_result(current)
+                    result = release_view(current)
             if same:
                 if active == release_id:
-                    result = release_result(target)
+                    result = release_view(target)
                 result["active"] = True
                 after_active = active
             else:
@@ -194,16 +190,16 @@ def main() -> None:
                     # An earlier run made this copy but could not promote it: promote it now.
                     if not cm.check_mode:
                         promote(cm, app_name, normalize_id(pending.id), force=params["force"])
-                    result = release_result(pending)
+                    result = release_view(pending)
                 elif cm.check_mode:
-                    result = release_result(target)
+                    result = release_view(target)
                     result.update(id=NEW_RELEASE, description=f"rollback to {release_id}", created=None)
                 else:
                     cm.set_context("roll back to", f"release {release_id} of app {app_name}")
                     copy = client.releases.rollback(
                         app_name, release_id, force=params["force"], wait=cm.wait, timeout=cm.wait_timeout
                     )
-                    result = release_result(copy)
+                    result = release_view(copy)
                 result["active"] = True
                 after_active = result["id"]
         cm.exit(

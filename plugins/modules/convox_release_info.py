@@ -91,7 +91,9 @@ active_release:
   sample: RABCDEFGHIJ
 """
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, normalize_id, release_result
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import release_view
+from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 
 def main() -> None:
@@ -122,7 +124,7 @@ def main() -> None:
             releases = client.releases.list(app_name, limit=params.get("limit"))
         cm.exit(
             False,
-            releases=[release_result(r, params["show_values"], active=active) for r in releases],
+            releases=[release_view(r, params["show_values"], active=active) for r in releases],
             active_release=active,
         )
 

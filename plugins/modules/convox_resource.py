@@ -114,15 +114,9 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils import errors
-from ansible_collections.convox.convox.plugins.module_utils._module import (
-    HIDDEN,
-    ConvoxModule,
-    DeclarativeResource,
-    compare_subset,
-    rack_generation,
-    to_plain,
-    upper_first,
-)
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, rack_generation, upper_first
+from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource, compare_subset
+from ansible_collections.convox.convox.plugins.module_utils._views import HIDDEN, to_plain
 
 SECRET_KEY = re.compile(r"password|secret|token", re.IGNORECASE)
 URL_CREDENTIALS = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@")
@@ -327,7 +321,7 @@ def _protect_secrets(cm: ConvoxModule) -> None:
             values.append(str(value))
         else:
             values.extend(m.group(0)[len(m.group("head")) : -1] for m in URL_CREDENTIALS.finditer(str(value)))
-    cm.module.no_log_values.update(v for v in values if v)
+    cm.hide(values)
 
 
 def main() -> None:
@@ -342,7 +336,7 @@ def main() -> None:
         wait=True,
     )
     _protect_secrets(cm)
-    RackResource(cm).run()
+    RackResource(cm).execute()
 
 
 if __name__ == "__main__":

@@ -104,7 +104,8 @@ import re
 from typing import Any, Dict, List
 
 from ansible_collections.convox.convox.plugins.module_utils import errors
-from ansible_collections.convox.convox.plugins.module_utils._module import HIDDEN, ConvoxModule, to_plain
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import HIDDEN, to_plain
 
 SECRET_KEY = re.compile(r"password|secret|token", re.IGNORECASE)
 URL_CREDENTIALS = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@")

@@ -153,11 +153,8 @@ import datetime
 from typing import Any, Dict, Optional
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
-from ansible_collections.convox.convox.plugins.module_utils._module import (
-    ConvoxModule,
-    failure_details,
-    normalize_id,
-)
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, failure_details
+from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 NO_EXIT_CODE = -1
 
@@ -250,8 +247,7 @@ def run(cm: ConvoxModule) -> None:
         result["process_id"] = pid
     if rc != 0:
         cm.fail(f"The command in service {service} of app {app} exited with code {rc}.", **result)
-    cm.close()
-    cm.module.exit_json(**result)
+    cm.exit(result.pop("changed"), **result)
 
 
 def main() -> None:

@@ -137,11 +137,9 @@ service:
 
 from typing import Any, Dict, Optional, Tuple
 
-from ansible_collections.convox.convox.plugins.module_utils._module import (
-    ConvoxModule,
-    DeclarativeResource,
-    to_plain,
-)
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource
+from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 
 SCALE_KEYS = ("count", "cpu", "memory", "gpu", "min", "max")
 
@@ -227,7 +225,7 @@ def main() -> None:
     if cm.params["state"] == "restarted":
         cm.run(lambda: restart(service), "restart", service.target)
     else:
-        service.run()
+        service.execute()
 
 
 def restart(service: Service) -> None:

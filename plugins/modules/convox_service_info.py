@@ -86,7 +86,8 @@ services:
       sample: [{"balancer": 443, "certificate": "", "container": 3000}]
 """
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, to_plain
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 
 
 def main() -> None:

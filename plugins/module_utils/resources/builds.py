@@ -7,12 +7,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import os
 import re
 import stat
 import tarfile
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
+from .._wire import normalize_scalar
 from ..errors import ConvoxInputError
 from ._base import Accessor, build_path, require
 
@@ -261,3 +263,72 @@ class BuildsAccessor(Accessor):
         key = f"tmp/{digest[:30]}.tgz"
         url = self._client.objects.store(app, key, data)
         return self.create(app, url, **create_options)
+
+
+# --------------------------------------------------------------------------------------------
+# Finding a build again: content fingerprints in the description, imported builds by manifest
+
+FINGERPRINT_PREFIX = "sha256:"
+
+
+def build_fingerprint(source_sha256: str, options: Mapping[str, Any]) -> str:
+    """``sha256:<source sha256>``, plus a short digest of the build options that change the result.
+
+    The token goes into the build description (``describe_build``); an existing complete build
+    whose description carries the same token is the same build (``find_build``).
+    """
+    token = FINGERPRINT_PREFIX + source_sha256
+    relevant = {k: v for k, v in sorted(options.items()) if v not in (None, False, {}, "")}
+    if relevant:
+        digest = hashlib.sha256(repr(sorted((k, normalize_scalar(v)) for k, v in relevant.items())).encode("utf-8"))
+        token += "+" + digest.hexdigest()[:12]
+    return token
+
+
+def describe_build(description: Optional[str], token: str) -> str:
+    """The build description that carries ``token``: ``"<description> [<token>]"``."""
+    return f"{description.strip()} [{token}]" if description and description.strip() else f"[{token}]"
+
+
+def find_build(builds: Iterable[Any], token: str) -> Optional[Any]:
+    """The newest build (lists come newest first) carrying ``token``: complete first, else running."""
+    running = None
+    marker = f"[{token}]"
+    for build in builds:
+        description = getattr(build, "description", "") or ""
+        if marker not in description:
+            continue
+        status = getattr(build, "status", "")
+        if status == "complete":
+            return build
+        if status in ("created", "running") and running is None:
+            running = build
+    return running
+
+
+def import_manifest(data: bytes) -> Tuple[str, str]:
+    """``(description, manifest)`` from the ``build.json`` of a ``builds export`` tarball (``("", "")`` if none)."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
+            for member in tar:
+                if member.isfile() and member.name.lstrip("./") == "build.json":
+                    handle = tar.extractfile(member)
+                    info = json.loads(handle.read().decode("utf-8")) if handle else {}
+                    return str(info.get("description") or ""), str(info.get("manifest") or "")
+    except (tarfile.TarError, ValueError, OSError):
+        pass
+    return "", ""
+
+
+def find_import(builds: Iterable[Any], description: str, manifest: str) -> Optional[Any]:
+    """A complete build with this description and manifest: an export imported before."""
+    if not description and not manifest:
+        return None
+    for build in builds:
+        if (
+            getattr(build, "status", "") == "complete"
+            and (getattr(build, "description", "") or "") == description
+            and (getattr(build, "manifest", "") or "").strip() == manifest.strip()
+        ):
+            return build
+    return None

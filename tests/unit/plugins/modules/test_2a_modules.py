@@ -516,7 +516,8 @@ def test_service_wait_timeout_keeps_its_message_and_backoff(run_module: Any, fak
     )
     assert result["failure"] == {"kind": "WaitTimeout", "app": "myapp", "service": "web"}
     assert result["service"]["count"] == 2
-    assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
+    # The last pause ends at the deadline (waits.poll never sleeps past wait_timeout).
+    assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 2.25]
 
 
 def test_service_wait_returns_once_the_processes_run(run_module: Any, fake: FakeClient, clock: Any) -> None:
@@ -545,7 +546,7 @@ def test_process_wait_timeout_message(run_module: Any, fake: FakeClient, clock: 
         "http://127.0.0.1:9. The rack keeps working; raise wait_timeout or check the process with convox ps."
     )
     assert result["failure"] == {"kind": "WaitTimeout"}
-    assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 2.0]
+    assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 1.25]  # the last pause ends at the deadline
 
 
 def test_process_wait_treats_a_vanished_process_as_complete(run_module: Any, fake: FakeClient, clock: Any) -> None:

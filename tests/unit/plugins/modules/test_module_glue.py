@@ -13,21 +13,18 @@ import pytest
 
 from ansible_collections.convox.convox.plugins.module_utils import _module, errors
 from ansible_collections.convox.convox.plugins.module_utils._module import (
-    HIDDEN,
     ConvoxModule,
+    failure_details,
+    is_v3_refusal,
+)
+from ansible_collections.convox.convox.plugins.module_utils._tasks import (
     DeclarativeResource,
     compare_subset,
-    env_changes,
-    env_diff,
-    failure_details,
-    format_env,
-    is_v3_refusal,
-    mask_env,
     merge_desired,
-    normalize_id,
-    normalize_scalar,
-    parse_env,
 )
+from ansible_collections.convox.convox.plugins.module_utils._views import HIDDEN, env_diff, parse_env
+from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id, normalize_scalar
+from ansible_collections.convox.convox.plugins.module_utils.resources import environment
 
 SECRET = "hunter2-value"
 
@@ -80,7 +77,7 @@ def test_parse_env_text_is_the_clients_reading(text: str) -> None:
     assert parse_env(text) == environment.parse_env(text)
     assert parse_env(text.split("\n")) == environment.parse_env(text)
     env = parse_env(text)
-    assert format_env(env) == environment.format_env(env)
+    assert parse_env(environment.format_env(env)) == env
 
 
 def test_parse_env_list_items_are_lines_of_the_text() -> None:
@@ -94,23 +91,15 @@ def test_parse_env_mapping_keeps_values_verbatim() -> None:
     assert parse_env({" K ": "a=b\nc", "": "x", "N": 1.0}) == {"K": "a=b\nc", "N": "1"}
 
 
-def test_format_env_sorted_without_trailing_newline() -> None:
-    assert format_env({"B": "2", "A": "1"}) == "A=1\nB=2"
-    assert parse_env(format_env({"X": "a=b", "Y": ""})) == {"X": "a=b", "Y": ""}
-
-
-def test_env_changes_groups_keys() -> None:
-    current = {"KEEP": "1", "CHANGE": "old", "DROP": "x"}
-    desired = {"KEEP": "1", "CHANGE": "new", "ADD": "y"}
-    assert env_changes(current, desired) == {"added": ["ADD"], "changed": ["CHANGE"], "removed": ["DROP"]}
-    assert env_changes(desired, desired) == {"added": [], "changed": [], "removed": []}
+def test_parse_env_reads_the_clients_text_form() -> None:
+    assert parse_env(environment.format_env({"X": "a=b", "Y": ""})) == {"X": "a=b", "Y": ""}
 
 
 def test_env_diff_and_mask_never_carry_values() -> None:
     current = {"KEEP": SECRET, "CHANGE": SECRET, "DROP": SECRET}
     desired = {"KEEP": SECRET, "CHANGE": SECRET + "2", "ADD": SECRET}
     before, after = env_diff(current, desired)
-    dumped = json.dumps([before, after, mask_env(desired)])
+    dumped = json.dumps([before, after])
     assert SECRET not in dumped
     assert after["ADD"] == HIDDEN + " (added)"
     assert after["CHANGE"] == HIDDEN + " (changed)"
@@ -122,7 +111,6 @@ def test_env_diff_and_mask_never_carry_values() -> None:
 def test_env_diff_show_values_opt_in() -> None:
     before, after = env_diff({"A": "1"}, {"A": "2"}, show_values=True)
     assert before == {"A": "1"} and after == {"A": "2"}
-    assert mask_env({"A": "1"}, show_values=True) == {"A": "1"}
 
 
 # -- compare ------------------------------------------------------------------
@@ -161,8 +149,8 @@ def test_failure_details_from_api_error() -> None:
 
 
 def test_strip_credentials() -> None:
-    assert _module._strip_credentials("https://convox:pw@api.example.com/x") == "https://api.example.com/x"
-    assert _module._strip_credentials("api.example.com") == "api.example.com"
+    assert _module.strip_credentials("https://convox:pw@api.example.com/x") == "https://api.example.com/x"
+    assert _module.strip_credentials("api.example.com") == "api.example.com"
 
 
 # -- a tiny declarative module, run end to end with a fake store ----------------
@@ -216,7 +204,7 @@ def _main() -> None:
             "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
         }
     )
-    _Thing(cm).run()
+    _Thing(cm).execute()
 
 
 THING = types.SimpleNamespace(main=_main)
@@ -440,8 +428,9 @@ def test_poll_times_out_with_the_hint(run_module: Any, clock: Any) -> None:
         "Timed out after 10 seconds waiting for the thing to settle on rack at http://127.0.0.1:9. "
         "The rack keeps working; raise wait_timeout or check it with convox ps."
     )
-    assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 4.0, 5.0]
-    assert sum(clock.sleeps) >= 10
+    # The last pause ends at the deadline (waits.poll never sleeps past wait_timeout).
+    assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 4.0, 2.25]
+    assert sum(clock.sleeps) == 10
 
 
 def test_poll_timeout_callback_sees_the_last_value(run_module: Any, clock: Any) -> None:
@@ -499,9 +488,9 @@ def test_service_of_returns_the_service_or_names_the_others(run_module: Any) -> 
 
 def test_registry_result_never_shows_the_password():
     from ansible_collections.convox.convox.plugins.module_utils import _records
-    from ansible_collections.convox.convox.plugins.module_utils._module import registry_result
+    from ansible_collections.convox.convox.plugins.module_utils._views import registry_view
 
     wire = {"server": "quay.io", "username": "bot", "password": "s3cret-registry"}
     for registry in (wire, _records.record("Registry", wire)):
-        assert registry_result(registry) == {"server": "quay.io", "username": "bot"}
-    assert registry_result(None) == {}
+        assert registry_view(registry) == {"server": "quay.io", "username": "bot"}
+    assert registry_view(None) == {}

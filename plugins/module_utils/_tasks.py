@@ -1,0 +1,299 @@
+# Copyright (c) convox.convox contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Private glue: the three shapes of a convox.convox module.
+
+Not a public API. Every module is a small declaration on one of these bases:
+
+* ``DeclarativeResource``: a managing module that converges a resource:
+  read -> desired -> compare -> create/update/delete, with the predicted result in check mode
+  (GET requests only) and a diff in diff mode;
+* ``ActionTask``: a module that acts rather than converges (run a command, deploy, mint a
+  token, stop a process): ``prepare`` reads (GET only), then ``perform`` acts or, in check
+  mode, ``predict`` says what would happen;
+* ``InfoTask``: an ``_info`` module: ``items()`` under a plural result key, never a change.
+
+All three share ``ConvoxTask``: the options (``options``, ``wait_options``, ``module_options``),
+``validate`` (bad input fails before any request), the failure context (``action``, ``target``)
+and ``main()`` (a module's whole ``main``). A task runs on a ``ConvoxModule`` context, which does
+not need a module process: ``Task(ConvoxModule(reporter=...)).execute()`` runs it anywhere.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple
+
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._views import normalize_scalar
+
+Differences = Dict[str, Tuple[Any, Any]]
+
+
+def compare_subset(current: Optional[Mapping[str, Any]], desired: Mapping[str, Any]) -> Differences:
+    """What differs, looking only at the keys in ``desired`` whose value is not ``None``.
+
+    Nested mappings are compared key by key the same way (only the keys the user gave),
+    after ``normalize_scalar`` on both sides. Returns ``{key: (current, desired)}``.
+    """
+    current = current or {}
+    differences: Differences = {}
+    for key, want in desired.items():
+        if want is None:
+            continue
+        have = current.get(key)
+        if isinstance(want, Mapping):
+            have_map = have if isinstance(have, Mapping) else {}
+            sub = compare_subset(have_map, want)
+            if sub:
+                differences[key] = ({k: have_map.get(k) for k in sub}, {k: want[k] for k in sub})
+            continue
+        if normalize_scalar(have) != normalize_scalar(want):
+            differences[key] = (have, want)
+    return differences
+
+
+def merge_desired(current: Optional[Mapping[str, Any]], desired: Mapping[str, Any]) -> Dict[str, Any]:
+    """``current`` with the user's values laid over it (nested mappings merged)."""
+    result: Dict[str, Any] = copy.deepcopy(dict(current or {}))
+    for key, want in desired.items():
+        if want is None:
+            continue
+        if isinstance(want, Mapping) and isinstance(result.get(key), Mapping):
+            merged = dict(result[key])
+            merged.update(want)
+            result[key] = merged
+        else:
+            result[key] = copy.deepcopy(want)
+    return result
+
+
+class ConvoxTask:
+    """What every convox task declares and shares.
+
+    * ``options``: the module's own argument spec (connection options are added);
+    * ``wait_options``: add ``wait`` and ``wait_timeout``;
+    * ``module_options``: ``mutually_exclusive``, ``required_if``... for ``AnsibleModule``;
+    * ``kind`` and ``identity()`` name the object (``app myapp``) in failure messages;
+      ``action`` names what the task does (``manage``, ``run a command in``);
+    * ``validate()``: refuse bad input (``self.cm.fail``) before any request is sent.
+    """
+
+    options: ClassVar[Dict[str, Any]] = {}
+    wait_options: ClassVar[bool] = False
+    module_options: ClassVar[Dict[str, Any]] = {}
+    kind: ClassVar[str] = ""
+    action: ClassVar[str] = "manage"
+
+    def __init__(self, cm: ConvoxModule) -> None:
+        self.cm = cm
+        self.params = cm.params
+
+    @classmethod
+    def main(cls) -> None:
+        """The module's ``main()``: validate the arguments, run the task, report once."""
+        cls(ConvoxModule(cls.options, wait=cls.wait_options, **cls.module_options)).execute()
+
+    def execute(self) -> None:
+        self.cm.run(self._execute, self.action, self.target)
+
+    def _execute(self) -> None:
+        self.validate()
+        self.run()
+
+    def identity(self) -> str:
+        return str(self.params.get("name") or "")
+
+    @property
+    def target(self) -> str:
+        return f"{self.kind} {self.identity()}".strip()
+
+    @property
+    def client(self) -> Any:
+        return self.cm.client
+
+    def validate(self) -> None:
+        """Bad input fails here, before anything is sent."""
+
+    def run(self) -> None:
+        raise NotImplementedError
+
+
+class DeclarativeResource(ConvoxTask):
+    """read -> desired -> compare -> create/update/delete, once for all managing modules.
+
+    A module subclasses this and fills in:
+
+    * ``result_key`` (``"app"``), ``kind`` (``"app"``) and ``identity()`` (``"myapp"``);
+    * ``read()``: the current state as a plain dict, or ``None`` when absent (GET only);
+    * ``desired()``: the state the user asked for, only the options they set (``None``
+      values are ignored by the compare);
+    * ``create(desired)``, ``update(current, desired, differences)``, ``delete(current)``:
+      the writes, returning the new state (``delete`` returns nothing);
+    * optionally ``compare``, ``predict_create``, ``predict_update``, ``view`` (what the
+      diff and the result show, e.g. with secrets masked), ``check_absent`` (refuse a
+      delete before anything is sent) and ``extra`` (more result keys);
+    * lifecycle states beyond ``present``/``absent`` (``restarted``): a method
+      ``state_<name>(current)`` returning ``(changed, after)``.
+
+    ``run()`` then handles ``state``, check mode (predicted result, GET only), diff mode
+    and ``changed``.
+    """
+
+    result_key: ClassVar[str] = "resource"
+    kind: ClassVar[str] = "resource"
+
+    # -- to fill in ------------------------------------------------------------
+
+    def read(self) -> Optional[Dict[str, Any]]:
+        raise NotImplementedError
+
+    def desired(self) -> Dict[str, Any]:
+        return {}
+
+    def create(self, desired: Dict[str, Any]) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def update(self, current: Dict[str, Any], desired: Dict[str, Any], differences: Differences) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def delete(self, current: Dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    # -- overridable defaults --------------------------------------------------
+
+    def compare(self, current: Dict[str, Any], desired: Dict[str, Any]) -> Differences:
+        return compare_subset(current, desired)
+
+    def predict_create(self, desired: Dict[str, Any]) -> Dict[str, Any]:
+        return merge_desired({}, desired)
+
+    def predict_update(self, current: Dict[str, Any], desired: Dict[str, Any]) -> Dict[str, Any]:
+        return merge_desired(current, desired)
+
+    def view(self, state: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        """The resource as shown in results and diffs."""
+        return dict(state) if state else {}
+
+    def check_absent(self, current: Dict[str, Any]) -> None:
+        """Raise or fail here to refuse a delete before any write is sent."""
+
+    def extra(self, before: Optional[Dict[str, Any]], after: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        """Result keys besides ``result_key`` (none by default)."""
+        return {}
+
+    # -- the loop ------------------------------------------------------------
+
+    def run(self) -> None:
+        state = self.params.get("state") or "present"
+        self.cm.set_context("read", self.target)
+        current = self.read()
+        if state == "absent":
+            self._absent(current)
+        elif state == "present":
+            self._present(current)
+        else:
+            changed, after = getattr(self, "state_" + state)(current)
+            self.finish(changed, current, after)
+
+    def converge(self, current: Optional[Dict[str, Any]]) -> Tuple[bool, Optional[Dict[str, Any]]]:
+        """Make the resource as desired (predict it in check mode): ``(changed, after)``."""
+        desired = self.desired()
+        if current is None:
+            self.cm.set_context("create", self.target)
+            return True, (self.predict_create(desired) if self.cm.check_mode else self.create(desired))
+        differences = self.compare(current, desired)
+        if not differences:
+            return False, current
+        self.cm.set_context("update", self.target)
+        if self.cm.check_mode:
+            return True, self.predict_update(current, desired)
+        return True, self.update(current, desired, differences)
+
+    def _present(self, current: Optional[Dict[str, Any]]) -> None:
+        changed, after = self.converge(current)
+        self.finish(changed, current, after)
+
+    def _absent(self, current: Optional[Dict[str, Any]]) -> None:
+        if current is None:
+            self.finish(False, None, None)
+            return
+        self.cm.set_context("delete", self.target)
+        self.check_absent(current)
+        if not self.cm.check_mode:
+            self.delete(current)
+        self.finish(True, current, None)
+
+    def finish(self, changed: bool, before: Optional[Dict[str, Any]], after: Optional[Dict[str, Any]]) -> None:
+        before_view = self.view(before)
+        after_view = self.view(after)
+        self.cm.exit(
+            changed,
+            diff=self.cm.diff(before_view, after_view),
+            **{self.result_key: after_view},
+            **self.extra(before, after),
+        )
+
+
+class ActionTask(ConvoxTask):
+    """A task that acts rather than converges.
+
+    * ``prepare()``: what the task reads first (GET only), returned for the next step;
+    * ``perform(prepared)``: the action; returns the result dict, with ``changed`` (default
+      true) and optionally ``diff`` (shown in diff mode);
+    * ``predict(prepared)``: the check-mode result (no write is sent). By default the task
+      ends skipped with ``would()`` as its message: for actions whose outcome cannot be
+      known without doing them (a command's output).
+    """
+
+    def prepare(self) -> Any:
+        return None
+
+    def perform(self, prepared: Any) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def predict(self, prepared: Any) -> Dict[str, Any]:
+        self.cm.skip(self.would(), **self.skipped_result(prepared))
+        return {}  # pragma: no cover - skip() does not return
+
+    def would(self) -> str:
+        return f"Check mode: nothing was done to {self.target or 'the rack'}."
+
+    def skipped_result(self, prepared: Any) -> Dict[str, Any]:
+        """Result keys a skipped (check mode) run still returns."""
+        return {}
+
+    def run(self) -> None:
+        prepared = self.prepare()
+        result = dict(self.predict(prepared) if self.cm.check_mode else self.perform(prepared))
+        changed = result.pop("changed", True)
+        diff = result.pop("diff", None)
+        self.cm.exit(changed, diff=diff, **result)
+
+
+class InfoTask(ConvoxTask):
+    """An ``_info`` module: ``items()`` under the plural ``result_key``, never a change.
+
+    ``extra()`` adds keys beside the list (``active_release``). ``get_or_none`` turns a
+    missing object into an empty list, as an ``_info`` module answers it.
+    """
+
+    result_key: ClassVar[str] = "items"
+    action: ClassVar[str] = "read"
+
+    def items(self) -> List[Dict[str, Any]]:
+        raise NotImplementedError
+
+    def extra(self) -> Dict[str, Any]:
+        return {}
+
+    def found(self, read: Any, *args: Any, **kwargs: Any) -> List[Any]:
+        """``[read(*args)]``, or ``[]`` when the rack answers that the object does not exist."""
+        try:
+            return [read(*args, **kwargs)]
+        except self.cm.not_found():
+            return []
+
+    def run(self) -> None:
+        items = self.items()
+        self.cm.exit(False, **{self.result_key: items}, **self.extra())
