@@ -421,26 +421,6 @@ class ConvoxModule:
 
     # -- helpers ------------------------------------------------------------
 
-    def service_of(self, app: str, service: str, instead: str, **result: Any) -> Dict[str, Any]:
-        """The service ``service`` of ``app`` as the rack lists it (one ``GET``).
-
-        A missing service fails the task naming the app's services, then ``instead`` (what to
-        do about it); ``result`` goes into the failed result.
-        """
-        from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
-
-        services = to_plain(self.client.services.list(app)) or []
-        for entry in services:
-            if entry.get("name") == service:
-                return dict(entry)
-        known = ", ".join(sorted(str(s.get("name")) for s in services)) or "none"
-        self.fail(
-            f"App {app} has no service {service} on {self.rack_label} (its services: {known}). {instead}",
-            failure={"kind": "ServiceNotFound", "app": app, "service": service},
-            **result,
-        )
-        return {}  # pragma: no cover - fail() does not return
-
     def poll(
         self,
         probe: Callable[[], Tuple[bool, Any]],

@@ -25,7 +25,8 @@ import copy
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
-from ansible_collections.convox.convox.plugins.module_utils._views import normalize_scalar
+from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
+from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_scalar
 
 Differences = Dict[str, Tuple[Any, Any]]
 
@@ -114,6 +115,24 @@ class ConvoxTask:
 
     def validate(self) -> None:
         """Bad input fails here, before anything is sent."""
+
+    def service_of(self, app: str, service: str, instead: str, **result: Any) -> Dict[str, Any]:
+        """The service ``service`` of ``app`` as the rack lists it (one ``GET``).
+
+        A missing service fails the task naming the app's services, then ``instead`` (what to
+        do about it); ``result`` goes into the failed result.
+        """
+        services = to_plain(self.cm.client.services.list(app)) or []
+        for entry in services:
+            if entry.get("name") == service:
+                return dict(entry)
+        known = ", ".join(sorted(str(s.get("name")) for s in services)) or "none"
+        self.cm.fail(
+            f"App {app} has no service {service} on {self.cm.rack_label} (its services: {known}). {instead}",
+            failure={"kind": "ServiceNotFound", "app": app, "service": service},
+            **result,
+        )
+        return {}  # pragma: no cover - fail() does not return
 
     def run(self) -> None:
         raise NotImplementedError

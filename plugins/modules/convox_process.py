@@ -117,6 +117,7 @@ process:
 from typing import Any, Dict, Optional, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._tasks import ConvoxTask
 from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
@@ -139,7 +140,7 @@ def start(cm: ConvoxModule) -> None:
     params = cm.params
     app, service = params["app"], params["service"]
     cm.set_context("read services of", f"app {app}")
-    cm.service_of(app, service, "Deploy a release that declares it first.")
+    ConvoxTask(cm).service_of(app, service, "Deploy a release that declares it first.")
     release = normalize_id(params.get("release")) or None
     if cm.check_mode:
         predicted = {

@@ -154,6 +154,7 @@ from typing import Any, Dict, Optional
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
 from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, failure_details
+from ansible_collections.convox.convox.plugins.module_utils._tasks import ConvoxTask
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 NO_EXIT_CODE = -1
@@ -173,7 +174,7 @@ def run(cm: ConvoxModule) -> None:
     base: Dict[str, Any] = {"cmd": command}
 
     cm.set_context("read services of", f"app {app}")
-    cm.service_of(app, service, "Deploy a release that declares it first. Nothing was run.", **base)
+    ConvoxTask(cm).service_of(app, service, "Deploy a release that declares it first. Nothing was run.", **base)
     if cm.check_mode:
         cm.skip(f"Check mode: the command was not run in service {service} of app {app}.", **base)
 

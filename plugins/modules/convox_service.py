@@ -153,7 +153,7 @@ class Service(DeclarativeResource):
 
     def read(self) -> Optional[Dict[str, Any]]:
         app, name = self.params["app"], self.params["name"]
-        return self.cm.service_of(app, name, "Services are declared in convox.yml; deploy a release that has it first.")
+        return self.service_of(app, name, "Services are declared in convox.yml; deploy a release that has it first.")
 
     def desired(self) -> Dict[str, Any]:
         return {key: self.params.get(key) for key in SCALE_KEYS}

@@ -18,6 +18,7 @@ from ansible_collections.convox.convox.plugins.module_utils._module import (
     is_v3_refusal,
 )
 from ansible_collections.convox.convox.plugins.module_utils._tasks import (
+    ConvoxTask,
     DeclarativeResource,
     compare_subset,
     merge_desired,
@@ -463,7 +464,7 @@ class _Services:
 def _service_lookup(service: str) -> types.SimpleNamespace:
     def main() -> None:
         cm = ConvoxModule({})
-        found = cm.service_of("myapp", service, "Deploy a release that declares it first.", cmd="x")
+        found = ConvoxTask(cm).service_of("myapp", service, "Deploy a release that declares it first.", cmd="x")
         cm.exit(False, found=found)
 
     return types.SimpleNamespace(main=main)
