@@ -78,8 +78,8 @@ def ansible_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
 # Errors -> failure
 
 
-def _hint_for(error: BaseException) -> str:
-    """What the user can do about a failure, by failure kind."""
+def _hint_for(error: BaseException, options: Iterable[str] = ()) -> str:
+    """What the user can do about a failure, by failure kind (``options``: the task's option names)."""
     message = str(getattr(error, "message", "") or error).lower()
     if isinstance(error, _errors.ConvoxAuthError):
         return "Check the password (option password or CONVOX_PASSWORD) and the rack address."
@@ -88,7 +88,8 @@ def _hint_for(error: BaseException) -> str:
     if isinstance(error, _errors.ConvoxBuildFailedError):
         return "Fix the build (see its last log lines below) and run the task again."
     if isinstance(error, _errors.ConvoxTimeoutError):
-        return "The rack keeps working; raise wait_timeout (or timeout) or check the rack, then run the task again."
+        raise_what = "wait_timeout (or timeout)" if "wait_timeout" in options else "timeout"
+        return f"The rack keeps working; raise {raise_what} or check the rack, then run the task again."
     if isinstance(error, _errors.ConvoxConnectionError):
         return "Check that the rack is reachable at the configured host (option host or CONVOX_HOST) and retry."
     if isinstance(error, _errors.ConvoxInputError):
@@ -387,7 +388,7 @@ class ConvoxModule:
         log_tail = getattr(error, "log_tail", None)
         if log_tail:
             reason = reason.splitlines()[0].rstrip(":")  # the log follows once, at the end
-        msg = f"{prefix}: {reason.rstrip('.')}. {_hint_for(error)}"
+        msg = f"{prefix}: {reason.rstrip('.')}. {_hint_for(error, self.params)}"
         if log_tail:
             msg += f" Last build log lines:\n{log_tail}"
         self.fail(msg, failure=failure_details(error), **result)
@@ -414,6 +415,31 @@ class ConvoxModule:
             self._running -= 1
             self.close()
         self.reporter.report(outcome)
+
+    def check_connection_options(self) -> None:
+        """Refuse connection and wait options that cannot work, before any request is sent."""
+        params = self.params
+        timeout = params.get("timeout")
+        if timeout is not None and not timeout > 0:
+            self.fail(f"Option timeout must be more than 0 seconds, got {timeout:g}. Nothing was sent to the rack.")
+        wait_timeout = params.get("wait_timeout")
+        if wait_timeout is not None and wait_timeout < 0:
+            self.fail(
+                f"Option wait_timeout must be 0 or more seconds, got {wait_timeout}. Nothing was sent to the rack."
+            )
+        if params.get("ca_path") and params.get("validate_certs") is False:
+            self.fail(
+                "Options ca_path and validate_certs=false contradict each other: ca_path verifies the rack's "
+                "certificate against that CA, validate_certs=false turns verification off. Set one of them."
+            )
+        host = params.get("host")
+        if host:
+            from ansible_collections.convox.convox.plugins.module_utils.credentials import parse_host
+
+            try:
+                parse_host(str(host))
+            except _errors.ConvoxInputError as exc:
+                self.fail(f"Option host: {upper_first(exc.message)}. Nothing was sent to the rack.")
 
     def set_context(self, action: str, target: str = "") -> None:
         """What the module is doing right now, for failure messages."""

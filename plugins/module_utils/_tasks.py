@@ -99,6 +99,7 @@ class ConvoxTask:
         self.cm.run(self._execute, self.action, self.target)
 
     def _execute(self) -> None:
+        self.cm.check_connection_options()
         self.validate()
         self.run()
 

@@ -60,6 +60,25 @@ def parse_host(host: str) -> Tuple[str, Optional[str], Optional[str]]:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise ConvoxInputError(f"the Convox host must be an http or https URL, not {scheme!r}", field="host")
+    after_scheme = text.split("://", 1)[1]
+    authority_end = min((after_scheme.find(c) for c in "/?#" if c in after_scheme), default=len(after_scheme))
+    if "@" in after_scheme[authority_end:]:
+        # An "@" past the first "/" (or "?", "#"): user info with a reserved character that is not
+        # percent-encoded ("convox:p@ss/w@host"). Never echo the URL: it holds the password.
+        raise ConvoxInputError(
+            "the Convox host URL has user info that is not percent-encoded (a '/', '?', '#' or '@' in the "
+            "user name or password); percent-encode it (for example '@' as %40, '/' as %2F) or give the "
+            "password in the password option (CONVOX_PASSWORD) instead",
+            field="host",
+        )
+    try:
+        _ = parts.port  # urlsplit checks the port only when it is read
+    except ValueError:
+        raise ConvoxInputError(
+            "the Convox host URL has an invalid port (or user info that is not percent-encoded: "
+            "percent-encode it or use the password option)",
+            field="host",
+        ) from None
     netloc = parts.netloc
     username: Optional[str] = None
     password: Optional[str] = None

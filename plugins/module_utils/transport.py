@@ -52,7 +52,8 @@ else:
         HTTPX_IMPORT_ERROR = None
 
 BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
-SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
+# Methods whose repetition has the effect of one request (RFC 9110 9.2.2): safe to retry.
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3
@@ -237,6 +238,8 @@ class Transport:
             raise ConvoxError("the Python library httpx is required by the Convox client")
         if retries < 0:
             raise ConvoxInputError("retries must be 0 or more", field="retries")
+        if timeout is None or not timeout > 0:
+            raise ConvoxInputError("timeout must be more than 0 seconds", field="timeout")
         self.credentials = credentials
         self.base_url = credentials.url
         self.verify = verify
@@ -349,7 +352,7 @@ class Transport:
         if query:
             url += "?" + urlencode(query)
         if idempotent is None:
-            idempotent = method in SAFE_METHODS
+            idempotent = method in IDEMPOTENT_METHODS
         return self._send(method, url, path, send_headers, body, idempotent, timeout)
 
     def _delay(self, attempt: int, retry_after: Optional[float]) -> float:
@@ -379,6 +382,12 @@ class Transport:
                     content=body,
                     timeout=self.timeout if timeout is None else timeout,
                 )
+            except httpx.InvalidURL:
+                # Never echo the URL: a malformed one may carry a password in its user info.
+                raise ConvoxInputError(
+                    "the rack URL is not valid (percent-encode user info in the host, or use the password option)",
+                    field="host",
+                ) from None
             except httpx.HTTPError as exc:
                 error, unsent = self._transport_error(exc, method, path)
                 if attempt < self.retries and (idempotent or unsent):
@@ -403,8 +412,11 @@ class Transport:
                 secrets=self._secrets,
             )
             retryable = isinstance(error, ConvoxGatewayError) and response.status_code in RETRY_STATUSES
-            if retryable and attempt < self.retries and idempotent:
-                self.sleep(self._delay(attempt, parse_retry_after(response.headers.get("retry-after"))))
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            # A 429 with Retry-After is the rack refusing before it acts: any method may be sent again.
+            refused_before_acting = response.status_code == 429 and retry_after is not None
+            if retryable and attempt < self.retries and (idempotent or refused_before_acting):
+                self.sleep(self._delay(attempt, retry_after))
                 attempt += 1
                 continue
             if attempt > 0 and method == "DELETE" and isinstance(error, ConvoxNotFoundError):

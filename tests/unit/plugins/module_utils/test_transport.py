@@ -408,3 +408,43 @@ def test_console_session_without_id(router):
     router.post("/session").mock(return_value=httpx.Response(200, text="ok\n"))
     with _client(rack="acme/prod") as client, pytest.raises(e.ConvoxAuthError, match="did not open a session"):
         client.apps.list()
+
+
+def test_post_retried_after_429_with_retry_after(router):
+    # A 429 with Retry-After is the rack refusing before it acts: a create may be sent again.
+    delays = []
+    route = router.post("/apps").mock(
+        side_effect=[
+            httpx.Response(429, text="slow down", headers={"Retry-After": "1"}),
+            httpx.Response(200, json={"name": "a"}),
+        ]
+    )
+    with _client() as client:
+        client.transport.sleep = delays.append
+        assert client.apps.create("a").name == "a"
+    assert route.call_count == 2
+    assert delays == [1.0]
+
+
+def test_post_not_retried_after_429_without_retry_after(client, router):
+    route = router.post("/apps/myapp/releases").mock(return_value=httpx.Response(429, text="slow down"))
+    with pytest.raises(e.ConvoxGatewayError):
+        client.releases.create("myapp", env={"A": "1"})
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize("timeout", [0, -1, -0.5])
+def test_timeout_must_be_positive(timeout):
+    with pytest.raises(e.ConvoxInputError, match="timeout must be more than 0 seconds") as info:
+        _client(timeout=timeout)
+    assert info.value.field == "timeout"
+
+
+@pytest.mark.parametrize("host", ["http://convox:p@ss:w/rd@rack.test:5443", "http://convox:pw@rack.test:port"])
+def test_host_with_unencoded_user_info_is_refused_without_echo(host):
+    with pytest.raises(e.ConvoxInputError) as info:
+        _client(host=host, password=None)
+    assert info.value.field == "host"
+    assert "percent-encode" in str(info.value)
+    for fragment in ("p@ss", "w/rd", ":pw@"):
+        assert fragment not in str(info.value)

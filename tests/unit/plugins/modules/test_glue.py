@@ -495,3 +495,53 @@ def test_registry_result_never_shows_the_password():
     for registry in (wire, _records.record("Registry", wire)):
         assert registry_view(registry) == {"server": "quay.io", "username": "bot"}
     assert registry_view(None) == {}
+
+
+# -- connection and wait options are checked before any request (the client is never built) ----------
+
+
+def _waiting_main() -> None:
+    cm = ConvoxModule(
+        {
+            "name": {"type": "str", "required": True},
+            "size": {"type": "int"},
+            "labels": {"type": "dict"},
+            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+        },
+        wait=True,
+    )
+    _Thing(cm).execute()
+
+
+WAITING_THING = types.SimpleNamespace(main=_waiting_main)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"wait_timeout": -1}, "Option wait_timeout must be 0 or more seconds, got -1."),
+        ({"timeout": -1}, "Option timeout must be more than 0 seconds, got -1."),
+        ({"timeout": 0}, "Option timeout must be more than 0 seconds, got 0."),
+        ({"ca_path": "/etc/ssl/ca.pem", "validate_certs": False}, "Options ca_path and validate_certs=false"),
+        ({"host": "http://convox:p@ss:w/rd@rack.test:5443"}, "Option host: The Convox host URL has user info"),
+        ({"host": "ftp://rack.test"}, "Option host: The Convox host must be an http or https URL"),
+    ],
+)
+def test_bad_connection_options_fail_before_the_client_is_built(
+    run_module: Any, monkeypatch: Any, args: Dict[str, Any], expected: str
+) -> None:
+    built: List[bool] = []
+    monkeypatch.setattr(ConvoxModule, "_build_client", lambda _self: built.append(True) or _Store())
+    result = run_module(WAITING_THING, dict({"name": "a", "size": 1}, **args))
+    assert result["failed"] is True
+    assert result["msg"].startswith(expected), result["msg"]
+    assert built == []  # no client, so no request
+    assert "p@ss" not in json.dumps(result) and "w/rd" not in json.dumps(result)
+
+
+def test_timeout_hint_names_only_the_options_a_module_has(run_module: Any) -> None:
+    run_module.use_client(_Store(fail=errors.ConvoxTimeoutError("the rack did not answer in time")))
+    without_wait = run_module(THING, {"name": "a"})
+    assert "raise timeout or check the rack" in without_wait["msg"]
+    with_wait = run_module(WAITING_THING, {"name": "a"})
+    assert "raise wait_timeout (or timeout) or check the rack" in with_wait["msg"]
