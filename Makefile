@@ -12,11 +12,12 @@ ARGS ?=
 PY312 := $(or $(shell command -v pyenv >/dev/null 2>&1 && pyenv prefix 3.12 2>/dev/null | sed 's|$$|/bin/python3.12|'),$(shell command -v python3.12),python3)
 STEPS := bash .ci/steps.sh
 
-.PHONY: venv venv-2.16 emulator demo test lint pytest sanity units integration molecule galaxy docs bench clean
+.PHONY: venv venv-2.16 emulator demo test lint pytest sanity units integration molecule galaxy docs bench shapes clean
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# requirements-dev.txt installs the emulator (emulator/) editable: its pyproject.toml counts too.
+$(VENV)/.installed: requirements.txt requirements-dev.txt emulator/pyproject.toml
 	test -x $(VENV)/bin/python || $(PY312) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -24,13 +25,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 # The oldest ansible-core the collection claims (meta/runtime.yml), for sanity and integration.
 venv-2.16: $(VENV216)/.installed
 
-$(VENV216)/.installed: requirements.txt .ci/requirements-core-2.16.txt
+$(VENV216)/.installed: requirements.txt .ci/requirements-core-2.16.txt emulator/pyproject.toml
 	test -x $(VENV216)/bin/python || $(PY312) -m venv $(VENV216)
 	$(VENV216)/bin/pip install -q --disable-pip-version-check -r .ci/requirements-core-2.16.txt
 	touch $@
 
+# The installed console script. The password reaches it through the environment only, never a
+# command line (make's echo, `make -n`, ps): $(value ...) keeps every character, `$` and quotes too.
+emulator: export EMULATOR_PASSWORD = $(value PASSWORD)
 emulator: venv
-	PYTHONPATH=tests exec $(VENV)/bin/python -m emulator --port $(PORT) --password '$(PASSWORD)' $(ARGS)
+	@exec $(VENV)/bin/convox-emulator --port $(PORT) --password-env EMULATOR_PASSWORD $(ARGS)
 
 demo: venv
 	$(VENV)/bin/python docs/examples/run_demo.py
@@ -64,6 +68,10 @@ docs:
 
 bench: venv
 	bash bench/run.sh
+
+# plugins/module_utils/_shapes.py (the records' field table) from the models; rerun after changing a model
+shapes: venv
+	$(VENV)/bin/python tools/gen_shapes.py
 
 clean:
 	rm -rf build dist collections tests/output importer_result.json .pytest_cache .mypy_cache .ruff_cache

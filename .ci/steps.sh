@@ -122,9 +122,10 @@ step_pytest() {
     # the end (the client's own coverage config when it has one, else pyproject.toml).
     local cfg=pyproject.toml rc=0 d
     if [ -f tests/client_integration/coverage.ini ]; then cfg=tests/client_integration/coverage.ini; fi
-    local cov=(--cov --cov-config="$cfg" --cov-append --cov-report=)
+    # --cov-fail-under=0: one session alone covers part of the client; the bound is checked once, on the total.
+    local cov=(--cov --cov-config="$cfg" --cov-append --cov-report= --cov-fail-under=0)
     rm -f .coverage .coverage.*
-    for d in tests/emulator_tests tests/unit/plugins/module_utils tests/unit/plugins/modules tests/unit \
+    for d in emulator/tests tests/unit/plugins/module_utils tests/unit/plugins/modules tests/unit \
         tests/client_integration; do
         [ -d "$d" ] || continue
         echo "---- pytest $d"
@@ -133,7 +134,7 @@ step_pytest() {
         tests/unit) args+=(--ignore=tests/unit/plugins/module_utils --ignore=tests/unit/plugins/modules) ;;
         esac
         case $d in
-        tests/emulator_tests) ;;
+        emulator/tests) ;; # the emulator's own tests: no client code to cover
         *) args+=("${cov[@]}") ;;
         esac
         "$VENV/bin/pytest" "${args[@]}" || rc=1

@@ -9,7 +9,7 @@
    error mapping, model validation) against the same GETs through a bare ``httpx.Client``
    (auth and ``response.json()``), both on one emulator, interleaved in rounds to share the noise.
 
-Usage: PYTHONPATH=tests .venv/bin/python bench/client_bench.py [--runs 9] [--requests 1000]
+Usage: .venv/bin/python bench/client_bench.py [--runs 9] [--requests 1000]
 Results are printed and written to bench/results/client_bench.json.
 """
 
@@ -28,7 +28,6 @@ import time
 from typing import Any, Dict, List
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TESTS_DIR = os.path.join(REPO_ROOT, "tests")
 PREFIX = "ansible_collections.convox.convox.plugins.module_utils"
 
 IMPORT_SNIPPETS = {
@@ -104,11 +103,10 @@ def import_times(root: str, runs: int) -> Dict[str, Dict[str, float]]:
 
 
 def throughput(requests: int, rounds: int) -> Dict[str, Any]:
-    sys.path.insert(0, TESTS_DIR)
     import httpx
 
     from ansible_collections.convox.convox.plugins.module_utils.client import ConvoxClient
-    from emulator.testing import start_emulator
+    from convox_emulator.testing import start_emulator
 
     per_round = max(1, requests // rounds)
     timings: Dict[str, float] = {"client": 0.0, "httpx": 0.0}

@@ -16,9 +16,7 @@ from typing import Any, Dict, List
 
 import httpx
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
-
-from emulator.testing import EmulatorHandle, start_emulator
+from convox_emulator.testing import EmulatorHandle, start_emulator
 
 MANIFEST = "services:\n  web:\n    port: 3000\n    scale: 2\n  worker:\n    scale: 1\n"
 

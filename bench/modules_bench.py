@@ -35,10 +35,9 @@ import tempfile
 import time
 from typing import Any, Dict, List, Tuple
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+from convox_emulator.testing import start_emulator  # the installed package (make venv installs it)
 
-from emulator.testing import start_emulator  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 ENV = {"LOG_LEVEL": "info", "WORKERS": "4"}
 

@@ -51,10 +51,11 @@ def link_collection() -> None:
 
 
 def start_emulator(password: str, log_path: Path) -> Tuple[subprocess.Popen[bytes], str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "tests"))
+    """The installed emulator (``make venv`` installs emulator/); the password goes by environment."""
+    env = dict(os.environ, CONVOX_DEMO_EMULATOR_PASSWORD=password)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "--port", "0", "--password", password],
+            [sys.executable, "-m", "convox_emulator", "--port", "0", "--password-env", "CONVOX_DEMO_EMULATOR_PASSWORD"],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -71,6 +72,8 @@ def start_emulator(password: str, log_path: Path) -> Tuple[subprocess.Popen[byte
     proc.kill()
     proc.wait()
     tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+    if "No module named convox_emulator" in tail:
+        tail += "\ninstall the emulator first: make venv, or pip install ./emulator from a checkout"
     raise RuntimeError(f"the emulator did not start:\n{tail}")
 
 

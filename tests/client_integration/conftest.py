@@ -14,10 +14,6 @@ import tempfile
 import pytest
 from client_helpers import DELAY_SCALE, PASSWORD, REPO_ROOT
 
-TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if TESTS_DIR not in sys.path:
-    sys.path.insert(0, TESTS_DIR)
-
 
 def _make_collection_importable() -> None:
     try:
@@ -51,7 +47,7 @@ def _isolated_environment(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="session")
 def emu():
-    from emulator.testing import start_emulator
+    from convox_emulator.testing import start_emulator
 
     handle = start_emulator(password=PASSWORD, delay_scale=DELAY_SCALE)
     yield handle

@@ -23,7 +23,7 @@ READ_KEY = "key-read-3d4e5f"
 
 @pytest.fixture(scope="module")
 def console():
-    from emulator.testing import start_emulator
+    from convox_emulator.testing import start_emulator
 
     handle = start_emulator(
         password="",
@@ -100,7 +100,7 @@ def test_console_roles_and_unknown_rack(console):
 
 @pytest.fixture(scope="module")
 def legacy():
-    from emulator.testing import start_emulator
+    from convox_emulator.testing import start_emulator
 
     handle = start_emulator(password="legacy-pw", legacy=True, delay_scale=0.02)
     yield handle
@@ -133,7 +133,7 @@ def test_legacy_rack_errors_map_by_message(legacy, tmp_path):
 
 @pytest.fixture(scope="module")
 def tls_rack():
-    from emulator.testing import start_emulator
+    from convox_emulator.testing import start_emulator
 
     handle = start_emulator(password="tls-pw", tls=True, delay_scale=0.02)
     yield handle
@@ -168,7 +168,7 @@ def test_tls_ca_path(tls_rack, tmp_path):
         with pytest.raises(e.ConvoxStreamError, match="not found"):
             client.processes.exec("secure", "web-xxxxx", "echo hi")
     other = tmp_path / "other.pem"
-    from emulator.tls import self_signed
+    from convox_emulator.tls import self_signed
 
     other.write_bytes(self_signed()[0])
     with connect(tls_rack, ca_path=str(other), retries=0) as client, pytest.raises(e.ConvoxConnectionError):
@@ -256,7 +256,7 @@ def test_run_attached_timeout_deletes_process(client, rack, tmp_path):
 
 
 def test_lost_stream_is_an_error(tmp_path):
-    from emulator.testing import start_emulator
+    from convox_emulator.testing import start_emulator
 
     handle = start_emulator(password="lost-pw", delay_scale=0.02)
     try:

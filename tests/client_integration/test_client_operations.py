@@ -44,7 +44,7 @@ def test_apps_lifecycle(client, rack):
 
 
 def test_cancel():
-    from emulator.testing import start_emulator
+    from convox_emulator.testing import start_emulator
 
     # a slow rack, so that the app is still updating when the cancel arrives
     with start_emulator(password="slow-pw", delay_scale=10) as slow, connect(slow) as client:

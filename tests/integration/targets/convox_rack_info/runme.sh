@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-set -eux
-source ../setup_emulator/emulator.sh
+# shellcheck source=/dev/null
+source ../setup_emulator/run.sh
+# shellcheck source=/dev/null
 source ../convox_service/files/extra_emulator.sh
 
 "$EMULATOR_PYTHON" ../convox_service/files/seed_app.py myapp ../convox_service/files/convox.yml >/dev/null
 
 # Pre-3.24.1 error behaviour (500 and plain text) must give the same refusal.
-set +x  # the password must not reach the shell trace
-start_extra_emulator --legacy --password "$EMULATOR_PASSWORD"
-set -x
+start_extra_emulator --legacy --password-env EMULATOR_PASSWORD
 export LEGACY_URL=$EXTRA_URL
 
-ansible-playbook -i ../setup_emulator/inventory.yml runme.yml "$@"
+run_playbook "$@"

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-set -eux
-source ../setup_emulator/emulator.sh
-
-ansible-playbook -i ../setup_emulator/inventory.yml runme.yml "$@"
+# shellcheck source=/dev/null
+source ../setup_emulator/run.sh
+run_playbook "$@"

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-set -eux
 # shellcheck source=/dev/null
-source ../setup_emulator/emulator.sh
-ansible-playbook -i ../setup_emulator/inventory.yml runme.yml "$@"
+source ../setup_emulator/run.sh
+run_playbook "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-set -eux
-source ../setup_emulator/emulator.sh
+# shellcheck source=/dev/null
+source ../setup_emulator/run.sh
+# shellcheck source=/dev/null
 source ../convox_registry/files/console.sh
 
 set +x
@@ -9,11 +10,4 @@ HOOK_PASSWORD="hook-$("$EMULATOR_PYTHON" -c 'import secrets; print(secrets.token
 export HOOK_PASSWORD
 set -x
 
-OUT=$(mktemp "${TMPDIR:-/tmp}/convox_resource.XXXXXX")
-rc=0
-ansible-playbook -i ../setup_emulator/inventory.yml runme.yml -vvv --diff "$@" > "$OUT" 2>&1 || rc=$?
-# Checked before anything of the output is shown.
-check_no_secrets "$OUT" HOOK_PASSWORD EMULATOR_PASSWORD CONSOLE_READ_KEY CONSOLE_WRITE_KEY
-if [ "$rc" -ne 0 ]; then tail -n 150 "$OUT"; else tail -n 3 "$OUT"; fi
-rm -f "$OUT"
-exit "$rc"
+run_playbook_checking_secrets HOOK_PASSWORD EMULATOR_PASSWORD CONSOLE_READ_KEY CONSOLE_WRITE_KEY -- "$@"

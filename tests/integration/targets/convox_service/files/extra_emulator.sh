@@ -1,41 +1,28 @@
 # shellcheck shell=bash
-# Sourced by the runme.sh of the wave-2 targets after ../setup_emulator/emulator.sh.
+# Sourced by the runme.sh of the service, process, run and console targets after ../setup_emulator/run.sh.
 # start_extra_emulator ARGS...: starts one more emulator (for example in console mode, or with
 # another provider) on a free 127.0.0.1 port and sets EXTRA_URL; it is stopped on exit, before
-# the emulator of setup_emulator.
+# the emulator of setup_emulator. ARGS are convox-emulator options; pass passwords by name
+# (--password-env EMULATOR_PASSWORD), not by value.
 
 start_extra_emulator() {
-    local _xtrace=0 root log pid
+    local _xtrace=0 log
     case "$-" in *x*) _xtrace=1; set +x ;; esac   # the arguments carry keys
-    root=$PWD
-    while [ "$root" != "/" ] && [ ! -f "$root/tests/emulator/__main__.py" ]; do root=$(dirname "$root"); done
     log=$(mktemp "${TMPDIR:-/tmp}/convox-extra-emulator.XXXXXX")
-    PYTHONPATH="$root/tests" "$EMULATOR_PYTHON" -m emulator --host 127.0.0.1 --port 0 "$@" >"$log" 2>&1 &
-    pid=$!
-    _extra_pids="${_extra_pids:-} $pid"
-    EXTRA_URL=
-    for _ in $(seq 1 200); do
-        EXTRA_URL=$(sed -n 's/^convox emulator listening on //p' "$log" | head -n 1)
-        [ -n "$EXTRA_URL" ] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    emulator_launch "$log" "$@"
     rm -f "$log"
-    if [ -z "$EXTRA_URL" ]; then
-        echo "extra emulator did not start" >&2
-        exit 1
-    fi
+    _extra_pids="${_extra_pids:-} $EMULATOR_LAUNCHED_PID"
+    EXTRA_URL=$EMULATOR_LAUNCHED_URL
     export EXTRA_URL
-    if [ -z "${_extra_trap_set:-}" ]; then
-        _extra_prev_trap=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")
-        # shellcheck disable=SC2064
-        trap "_stop_extra_emulators; ${_extra_prev_trap:-true}" EXIT
-        _extra_trap_set=1
+    if [ -z "${_extra_stop_registered:-}" ]; then
+        emulator_on_exit _stop_extra_emulators
+        _extra_stop_registered=1
     fi
     [ "$_xtrace" = 1 ] && set -x
     return 0
 }
 
+# shellcheck disable=SC2317  # run at exit
 _stop_extra_emulators() {
     local pid
     for pid in ${_extra_pids:-}; do
@@ -46,4 +33,23 @@ _stop_extra_emulators() {
 # A random key for console-mode API keys.
 random_key() {
     "$EMULATOR_PYTHON" -c 'import secrets; print(secrets.token_hex(12))'
+}
+
+# The seed the service, process and run targets share: app myapp (convox.yml beside this file)
+# deployed on the emulator of setup_emulator, and on a console-mode emulator (EXTRA_URL) with one
+# rack acme/prod behind a read-only key (CONSOLE_RO_KEY) and an admin key (CONSOLE_ADMIN_KEY).
+# Exports SEED_RELEASE, the release id seeded on the first emulator.
+seed_myapp_with_console() {
+    local _xtrace=0 files=../convox_service/files
+    SEED_RELEASE=$("$EMULATOR_PYTHON" "$files/seed_app.py" myapp "$files/convox.yml")
+    export SEED_RELEASE
+    case "$-" in *x*) _xtrace=1; set +x ;; esac   # keys below
+    CONSOLE_RO_KEY=${CONSOLE_RO_KEY:-$(random_key)}
+    CONSOLE_ADMIN_KEY=${CONSOLE_ADMIN_KEY:-$(random_key)}
+    export CONSOLE_RO_KEY CONSOLE_ADMIN_KEY
+    start_extra_emulator --console --rack acme/prod --api-key "$CONSOLE_RO_KEY:read" --api-key "$CONSOLE_ADMIN_KEY:admin"
+    CONVOX_HOST=$EXTRA_URL CONVOX_PASSWORD=$CONSOLE_ADMIN_KEY CONVOX_RACK=acme/prod \
+        "$EMULATOR_PYTHON" "$files/seed_app.py" myapp "$files/convox.yml" >/dev/null
+    [ "$_xtrace" = 1 ] && set -x
+    return 0
 }

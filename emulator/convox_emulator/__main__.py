@@ -1,4 +1,4 @@
-"""Command line: PYTHONPATH=tests python -m emulator [options]."""
+"""Command line: `convox-emulator [options]`, or `python -m convox_emulator [options]`."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _api_keys(values: List[str]) -> Dict[str, str]:
 
 def parse_args(argv: Optional[List[str]] = None) -> Options:
     env = os.environ
-    parser = argparse.ArgumentParser(prog="python -m emulator", description="Convox rack emulator (v3, 3.24.9).")
+    parser = argparse.ArgumentParser(prog="convox-emulator", description="Convox rack emulator (v3, 3.24.9).")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
         "--port",
@@ -33,10 +33,16 @@ def parse_args(argv: Optional[List[str]] = None) -> Options:
         default=int(env.get("EMULATOR_PORT", "5443")),
         help="port (0 picks a free one; env EMULATOR_PORT)",
     )
-    parser.add_argument(
+    password = parser.add_mutually_exclusive_group()
+    password.add_argument(
         "--password",
-        default=env.get("EMULATOR_PASSWORD", "secret"),
-        help="rack API password; empty disables auth (env EMULATOR_PASSWORD)",
+        default=None,
+        help="rack API password; empty disables auth (env EMULATOR_PASSWORD; default secret)",
+    )
+    password.add_argument(
+        "--password-env",
+        metavar="NAME",
+        help="read the password from environment variable NAME (keeps it off the command line)",
     )
     parser.add_argument("--tls", action="store_true", help="serve https with a self-signed certificate")
     parser.add_argument(
@@ -64,6 +70,12 @@ def parse_args(argv: Optional[List[str]] = None) -> Options:
         parser.error(str(exc))
     if args.delay_scale < 0:
         parser.error("--delay-scale must not be negative")
+    if args.password_env is not None:
+        if args.password_env not in env:
+            parser.error(f"--password-env: environment variable {args.password_env!r} is not set")
+        args.password = env[args.password_env]
+    elif args.password is None:
+        args.password = env.get("EMULATOR_PASSWORD", "secret")
     from .server import Options
 
     return Options(

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import websocket
 
-from emulator.testing import EmulatorHandle, start_emulator
+from convox_emulator.testing import EmulatorHandle, start_emulator
 
 from .conftest import HTTP, ws_frames
 

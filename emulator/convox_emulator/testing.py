@@ -23,6 +23,9 @@ import time
 import urllib.request
 from typing import Any, Dict, List, Optional, Union
 
+# The directory that holds this package: site-packages once installed, emulator/ in a checkout.
+# Subprocesses run `python -m convox_emulator` there, so they import this very copy (`-m` puts
+# the working directory first on sys.path) whether it is installed or not.
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 READY_PREFIX = "convox emulator listening on "
 
@@ -225,12 +228,11 @@ def start_emulator(
         )
     args = _cli_args(password, tls, console, rack_list, keys, legacy, delay_scale, provider, port, session)
     env = dict(os.environ)
-    env["PYTHONPATH"] = PACKAGE_PARENT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.pop("EMULATOR_PORT", None)
     handle_fd, stderr_path = tempfile.mkstemp(prefix="emulator-", suffix=".log")
     with os.fdopen(handle_fd, "wb") as stderr_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "emulator", *args],
+            [sys.executable, "-m", "convox_emulator", *args],
             stdout=subprocess.PIPE,
             stderr=stderr_file,
             env=env,
@@ -279,9 +281,7 @@ def _start_thread(
     timeout: float,
     session: bool = False,
 ) -> EmulatorHandle:
-    if PACKAGE_PARENT not in sys.path:
-        sys.path.insert(0, PACKAGE_PARENT)
-    from emulator.server import Emulator, Options, serve
+    from .server import Emulator, Options, serve
 
     options = Options(
         port=port,

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from emulator.testing import EmulatorError
+from convox_emulator.testing import EmulatorError
 
 from .conftest import HTTP, create_app
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator import wire
-from emulator.router import Router
+from convox_emulator import wire
+from convox_emulator.router import Router
 
 JSON = st.recursive(
     st.none()

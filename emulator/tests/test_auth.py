@@ -51,7 +51,7 @@ def test_read_token_may_stream_logs_but_not_exec(emu, client: httpx.Client) -> N
 
 
 def test_empty_password_disables_auth() -> None:
-    from emulator.testing import start_emulator
+    from convox_emulator.testing import start_emulator
 
     with start_emulator(password="", in_process=True) as open_rack:
         assert HTTP.get(open_rack.url + "/apps").status_code == 200

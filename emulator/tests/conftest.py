@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import os
-import sys
 import tarfile
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
@@ -14,9 +12,7 @@ import httpx
 import pytest
 import websocket
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from emulator.testing import EmulatorHandle, start_emulator
+from convox_emulator.testing import EmulatorHandle, start_emulator
 
 PASSWORD = "secret"
 # One shared client for one-off requests (a new httpx client per call builds a new SSL context).

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator.server import Emulator
-from emulator.testing import EmulatorHandle
+from convox_emulator.server import Emulator
+from convox_emulator.testing import EmulatorHandle
 
 from .conftest import deploy, ws_frames
 
