@@ -3,7 +3,8 @@
 """The pydantic base of every model and the field types the models share.
 
 Import these names from ``models`` (``from .models import ConvoxModel``): ``models`` loads this
-file, and with it pydantic, on first use.
+file, and with it pydantic, on first use. This file and the other ``_models_*`` files never
+import ``models`` (their shared helpers are in ``_convert``), so there is no import cycle.
 """
 
 # No "from __future__ import annotations" here or in the _models_* files: pydantic would have to
@@ -13,19 +14,19 @@ file, and with it pydantic, on first use.
 import datetime
 from typing import Annotated, Any, Dict, List, Optional
 
+from ._convert import go_zero_time, model_result, none_dict, none_list, none_str
 from ._pydantic import BaseModel, BeforeValidator, ConfigDict
-from .models import _go_time, _model_result, _none_dict, _none_list, _none_str
 
 
 def _kebab(name: str) -> str:
     return name.replace("_", "-")
 
 
-StrList = Annotated[List[str], BeforeValidator(_none_list)]
-StrMap = Annotated[Dict[str, str], BeforeValidator(_none_dict)]
-AnyMap = Annotated[Dict[str, Any], BeforeValidator(_none_dict)]
-Str = Annotated[str, BeforeValidator(_none_str)]
-Time = Annotated[Optional[datetime.datetime], BeforeValidator(_go_time)]
+StrList = Annotated[List[str], BeforeValidator(none_list)]
+StrMap = Annotated[Dict[str, str], BeforeValidator(none_dict)]
+AnyMap = Annotated[Dict[str, Any], BeforeValidator(none_dict)]
+Str = Annotated[str, BeforeValidator(none_str)]
+Time = Annotated[Optional[datetime.datetime], BeforeValidator(go_zero_time)]
 
 
 class ConvoxModel(BaseModel):
@@ -37,4 +38,4 @@ class ConvoxModel(BaseModel):
 
     def to_result(self) -> Dict[str, Any]:
         """Plain JSON-ready dict with snake_case keys."""
-        return _model_result(self)
+        return model_result(self)

@@ -8,10 +8,10 @@ on first use. No postponed annotations here, for the reason given in ``_models_b
 
 from typing import Annotated, List, Optional
 
+from ._convert import none_list
 from ._models_apps import App
 from ._models_base import ConvoxModel, Str, StrList, StrMap, Time
 from ._pydantic import BeforeValidator, Field
-from .models import _none_list
 
 
 class Resource(ConvoxModel):
@@ -20,7 +20,7 @@ class Resource(ConvoxModel):
     status: Str = ""
     url: Str = ""
     parameters: StrMap = Field(default_factory=dict)
-    apps: Annotated[List[App], BeforeValidator(_none_list)] = Field(default_factory=list)
+    apps: Annotated[List[App], BeforeValidator(none_list)] = Field(default_factory=list)
 
 
 class ResourceTypeParameter(ConvoxModel):
@@ -31,7 +31,7 @@ class ResourceTypeParameter(ConvoxModel):
 
 class ResourceType(ConvoxModel):
     name: Str = ""
-    parameters: Annotated[List[ResourceTypeParameter], BeforeValidator(_none_list)] = Field(default_factory=list)
+    parameters: Annotated[List[ResourceTypeParameter], BeforeValidator(none_list)] = Field(default_factory=list)
 
 
 class Instance(ConvoxModel):
@@ -114,4 +114,4 @@ class LetsEncryptSolver(ConvoxModel):
 
 class LetsEncryptConfig(ConvoxModel):
     role: Str = ""
-    solvers: Annotated[List[LetsEncryptSolver], BeforeValidator(_none_list)] = Field(default_factory=list)
+    solvers: Annotated[List[LetsEncryptSolver], BeforeValidator(none_list)] = Field(default_factory=list)

@@ -8,9 +8,9 @@ on first use. No postponed annotations here, for the reason given in ``_models_b
 
 from typing import Annotated, List, Optional
 
+from ._convert import none_list
 from ._models_base import ConvoxModel, Str, StrList, Time
 from ._pydantic import BeforeValidator, Field
-from .models import _none_list
 
 
 class Process(ConvoxModel):
@@ -67,8 +67,8 @@ class Service(ConvoxModel):
     gpu: int = 0
     gpu_vendor: Str = ""
     domain: Str = ""
-    ports: Annotated[List[ServicePort], BeforeValidator(_none_list)] = Field(default_factory=list)
-    nlb: Annotated[List[ServiceNlbPort], BeforeValidator(_none_list)] = Field(default_factory=list)
+    ports: Annotated[List[ServicePort], BeforeValidator(none_list)] = Field(default_factory=list)
+    nlb: Annotated[List[ServiceNlbPort], BeforeValidator(none_list)] = Field(default_factory=list)
     min: Optional[int] = None
     max: Optional[int] = None
     cold_start: Optional[bool] = None
@@ -86,7 +86,7 @@ class Balancer(ConvoxModel):
     name: Str = ""
     endpoint: Str = ""
     service: Str = ""
-    ports: Annotated[List[BalancerPort], BeforeValidator(_none_list)] = Field(default_factory=list)
+    ports: Annotated[List[BalancerPort], BeforeValidator(none_list)] = Field(default_factory=list)
 
 
 class MetricValue(ConvoxModel):
@@ -100,9 +100,9 @@ class MetricValue(ConvoxModel):
 
 class Metric(ConvoxModel):
     name: Str = ""
-    values: Annotated[List[MetricValue], BeforeValidator(_none_list)] = Field(default_factory=list)
+    values: Annotated[List[MetricValue], BeforeValidator(none_list)] = Field(default_factory=list)
 
 
 class ServiceMetricsRow(ConvoxModel):
     name: Str = ""
-    metrics: Annotated[List[Metric], BeforeValidator(_none_list)] = Field(default_factory=list)
+    metrics: Annotated[List[Metric], BeforeValidator(none_list)] = Field(default_factory=list)

@@ -4,15 +4,16 @@
 
 A record carries the attributes its model would have (same names, defaults, ``None`` lists read
 as empty, Go times parsed, unknown keys kept) and the same ``to_result()``; it is built with the
-standard library only. Importing pydantic and building a model's schema costs a module task
-about a quarter of a second, more than the request it sends. The field shapes come from the
-models (``_shapes``, generated and checked by the unit tests), so the models stay the one
-definition of every shape.
+standard library only. Importing pydantic and building the schemas costs a module task tens of
+milliseconds (docs/architecture.md, "Answers"), more than the request it sends. The field shapes
+come from the models (``_shapes``, written by ``tools/gen_shapes.py`` and checked by the unit
+tests), so the models stay the one definition of every shape.
 
-An answer a record cannot take as is (a value of another JSON type than the field's, a time
-layout Go does not write, both spellings of one key) goes to the model itself, which validates
-it, coerces it or raises ``ConvoxError`` exactly as ``models.parse`` does. Callers therefore get
-a record or a model; both read alike.
+``record()`` always answers with a record. An answer a record cannot take as is (a value of
+another JSON type than the field's, a time layout Go does not write, both spellings of one key)
+is validated by the model first, which coerces it or raises ``ConvoxError`` exactly as
+``models.parse`` does; the validated model is then turned into a record. Only such an answer
+imports pydantic.
 
 ``ConvoxClient(records=True)`` makes the accessors answer with these.
 """
@@ -22,9 +23,9 @@ from __future__ import annotations
 import copy
 import datetime
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 
-from . import models
+from ._convert import ZERO_TIME_PREFIX, to_result
 from ._shapes import SHAPES
 from .errors import ConvoxError
 
@@ -75,18 +76,18 @@ class Record:
 
     def to_result(self) -> Dict[str, Any]:
         """Plain JSON-ready dict with snake_case keys, as the model's ``to_result()``."""
-        result = {name: models.to_result(value) for name, value in self.__fields.items()}
+        result = {name: to_result(value) for name, value in self.__fields.items()}
         for key, value in self.__extra.items():
-            result.setdefault(key.replace("-", "_"), models.to_result(value))
+            result.setdefault(key.replace("-", "_"), to_result(value))
         return result
 
 
-def _go_time(value: Any) -> Optional[datetime.datetime]:
+def _go_time(value: Any, nested: Optional[str] = None) -> Optional[datetime.datetime]:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
         raise _Unusual
-    if value.startswith(models.ZERO_TIME_PREFIX):
+    if value.startswith(ZERO_TIME_PREFIX):
         return None
     match = _GO_TIME.match(value)
     if match is None:
@@ -105,79 +106,172 @@ def _go_time(value: Any) -> Optional[datetime.datetime]:
         raise _Unusual from None
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+# One converter per field kind of ``_shapes``: the value as the model would hold it, or _Unusual.
+# ``nested`` names the nested model of "model" and "models" fields.
 
 
-def _convert(kind: str, nested: Optional[str], value: Any) -> Any:
-    if kind.startswith("opt_") and value is None:
-        return None
-    if kind in ("str", "opt_str"):
-        if value is None:
-            return ""
-        if isinstance(value, str):
-            return value
-    elif kind in ("bool", "opt_bool"):
-        if isinstance(value, bool):
-            return value
-    elif kind in ("int", "opt_int"):
-        if _is_int(value):
-            return value
-    elif kind == "float":
-        if _is_int(value) or isinstance(value, float):
-            return float(value)
-    elif kind == "time":
-        return _go_time(value)
-    elif kind == "strmap":
-        if value is None:
-            return {}
-        if isinstance(value, dict) and all(isinstance(item, str) for item in value.values()):
-            return dict(value)
-    elif kind == "strlist":
-        if value is None:
-            return []
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return list(value)
-    elif kind == "opt_dict":
-        if isinstance(value, dict):
-            return dict(value)
-    elif kind == "opt_list":
-        if isinstance(value, list):
-            return list(value)
-    elif kind == "model" and nested is not None:
-        if value is None:
-            return None
-        return _build(nested, value)
-    elif kind == "models" and nested is not None:
-        if value is None:
-            return []
-        if isinstance(value, list):
-            return [_build(nested, item) for item in value]
+def _str(value: Any, nested: Optional[str]) -> Any:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
     raise _Unusual
+
+
+def _opt_str(value: Any, nested: Optional[str]) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    raise _Unusual
+
+
+def _bool(value: Any, nested: Optional[str]) -> Any:
+    if isinstance(value, bool):
+        return value
+    raise _Unusual
+
+
+def _opt_bool(value: Any, nested: Optional[str]) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    raise _Unusual
+
+
+def _int(value: Any, nested: Optional[str]) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _Unusual
+
+
+def _opt_int(value: Any, nested: Optional[str]) -> Any:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise _Unusual
+
+
+def _float(value: Any, nested: Optional[str]) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise _Unusual
+
+
+def _strmap(value: Any, nested: Optional[str]) -> Any:
+    if value is None:
+        return {}
+    if isinstance(value, dict) and all(isinstance(item, str) for item in value.values()):
+        return dict(value)
+    raise _Unusual
+
+
+def _strlist(value: Any, nested: Optional[str]) -> Any:
+    if value is None:
+        return []
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    raise _Unusual
+
+
+def _opt_dict(value: Any, nested: Optional[str]) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return dict(value)
+    raise _Unusual
+
+
+def _opt_list(value: Any, nested: Optional[str]) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return list(value)
+    raise _Unusual
+
+
+def _model(value: Any, nested: Optional[str]) -> Any:
+    if value is None:
+        return None
+    return _build(nested or "", value)
+
+
+def _models(value: Any, nested: Optional[str]) -> Any:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [_build(nested or "", item) for item in value]
+    raise _Unusual
+
+
+_CONVERTERS: Dict[str, Callable[[Any, Optional[str]], Any]] = {
+    "str": _str,
+    "opt_str": _opt_str,
+    "bool": _bool,
+    "opt_bool": _opt_bool,
+    "int": _int,
+    "opt_int": _opt_int,
+    "float": _float,
+    "time": _go_time,
+    "strmap": _strmap,
+    "strlist": _strlist,
+    "opt_dict": _opt_dict,
+    "opt_list": _opt_list,
+    "model": _model,
+    "models": _models,
+}
+
+# per model, compiled from SHAPES on first use: the keys of its fields (either spelling), and per
+# field (attribute, wire key, aliased, converter, default, default needs a copy, nested model)
+_Field = Tuple[str, str, bool, Callable[[Any, Optional[str]], Any], Any, bool, Optional[str]]
+_COMPILED: Dict[str, Tuple[FrozenSet[str], Tuple[_Field, ...]]] = {}
+
+
+def _compiled(name: str) -> Tuple[FrozenSet[str], Tuple[_Field, ...]]:
+    shape = _COMPILED.get(name)
+    if shape is None:
+        fields = tuple(
+            (attr, wire, attr != wire, _CONVERTERS[kind], default, isinstance(default, (dict, list)), nested)
+            for attr, wire, kind, default, nested in SHAPES[name]
+        )
+        keys = frozenset(key for field in fields for key in field[:2])
+        shape = _COMPILED[name] = (keys, fields)
+    return shape
 
 
 def _build(name: str, data: Any) -> Record:
     if not isinstance(data, dict):
         raise _Unusual
+    keys, shape = _compiled(name)
     fields: Dict[str, Any] = {}
-    used = set()
-    for attr, wire, kind, default, nested in SHAPES[name]:
+    for attr, wire, aliased, convert, default, mutable, nested in shape:
         if wire in data:
-            if attr != wire and attr in data:
+            if aliased and attr in data:
                 raise _Unusual  # both spellings of one field
-            used.add(wire)
-            fields[attr] = _convert(kind, nested, data[wire])
-        elif attr in data:
-            used.add(attr)
-            fields[attr] = _convert(kind, nested, data[attr])
+            fields[attr] = convert(data[wire], nested)
+        elif aliased and attr in data:
+            fields[attr] = convert(data[attr], nested)
         else:
-            fields[attr] = copy.copy(default)
-    extra = {key: value for key, value in data.items() if key not in used}
+            fields[attr] = copy.copy(default) if mutable else default
+    extra = {key: value for key, value in data.items() if key not in keys}
     return Record(name, fields, extra)
 
 
+def _from_model(name: str, model: Any) -> Record:
+    """The record of a validated model (an unusual answer, after the model has read it)."""
+    fields: Dict[str, Any] = {}
+    for attr, _wire, kind, _default, nested in SHAPES[name]:
+        value = getattr(model, attr)
+        if kind == "model" and value is not None:
+            value = _from_model(nested or "", value)
+        elif kind == "models":
+            value = [_from_model(nested or "", item) for item in value]
+        fields[attr] = value
+    return Record(name, fields, dict(model.__pydantic_extra__ or {}))
+
+
 def record(name: str, data: Any) -> Any:
-    """A record of model ``name`` from one JSON object (or the model, for an unusual answer)."""
+    """The record of model ``name`` from one JSON object; always a ``Record``.
+
+    An unusual answer is validated by the model (``ConvoxError`` when it does not fit, as with
+    ``models.parse``) and the model is then turned into a record.
+    """
     if name not in SHAPES:
         raise KeyError(f"no model named {name}")
     if not isinstance(data, dict):
@@ -185,11 +279,14 @@ def record(name: str, data: Any) -> Any:
     try:
         return _build(name, data)
     except _Unusual:
-        return models.parse(getattr(models, name), data)
+        pass
+    from . import models  # only here: the model and pydantic load for an unusual answer only
+
+    return _from_model(name, models.parse(getattr(models, name), data))
 
 
 def record_list(name: str, data: Any) -> List[Any]:
-    """Records from a JSON list (``null`` reads as empty)."""
+    """Records from a JSON list (``null`` reads as empty); always ``Record`` items."""
     if data is None:
         return []
     if not isinstance(data, list):

@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The field shapes of every model, for the records of ``_records``.
 
-GENERATED from the models by tests/unit/plugins/module_utils/test_records.py (run it with
-CONVOX_WRITE_SHAPES=1 after changing a model); that test fails while this file is stale.
+GENERATED from the models by tools/gen_shapes.py (``make shapes``): do not edit, rerun it after
+changing a model; tests/unit/plugins/module_utils/test_records.py fails while this file is stale.
 Each field: (attribute, wire key, kind, default, nested model or None).
 """
 

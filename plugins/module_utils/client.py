@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 from . import errors
 from .credentials import Credentials, resolve
@@ -82,10 +82,11 @@ class ConvoxClient:
     unless ``verify=False``; ``ca_path`` names a CA bundle. ``retries`` and ``backoff`` govern
     retries of requests that are safe to repeat.
 
-    Accessors answer with pydantic models. With ``records=True`` they answer with records
-    instead (``_records.Record``): the same attributes and ``to_result()``, built without
-    importing pydantic, which saves a short-lived process (an Ansible module) about a quarter
-    of a second; an answer a record cannot take as is still comes back as the model.
+    Accessors answer with pydantic models. With ``records=True`` they always answer with
+    records instead (``_records.Record``): the same attributes and ``to_result()``, built
+    without importing pydantic, which saves a short-lived process (an Ansible module) the
+    pydantic import and schema builds; an answer a record cannot take as is is validated by the
+    model first and still comes back as a record. Waits are functions of ``waits``.
     """
 
     def __init__(
@@ -220,9 +221,3 @@ class ConvoxClient:
         from .resources.objects import ObjectsAccessor
 
         return ObjectsAccessor(self)
-
-    def wait(self) -> Any:
-        """The ``waits`` module (``client.wait().wait_app_running(client, ...)``)."""
-        from . import waits
-
-        return waits

@@ -11,19 +11,23 @@ importing this module stays cheap.
 
 # This file imports with the standard library only and does not import pydantic: the model
 # classes (and their pydantic base) load on first use, so code that never builds a model (the
-# modules' record path, see ``_records``) never pays for pydantic.
+# modules' record path, see ``_records``) never pays for pydantic. The helpers the model classes
+# share with this file and with the records live in ``_convert``, which imports none of them:
+# the model files import ``_convert``, never this file, so there is no import cycle.
 
 import dataclasses
-import datetime
 import importlib.util
 import traceback
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Type, TypeVar
 
+from ._convert import ZERO_TIME_PREFIX, format_time
+from ._convert import to_result as _to_result
 from .errors import ConvoxError
 
 __all__ = [
     "HAS_PYDANTIC",
     "PYDANTIC_IMPORT_ERROR",
+    "ZERO_TIME_PREFIX",
     "AnyMap",
     "App",
     "AppConfig",
@@ -63,13 +67,15 @@ __all__ = [
     "System",
     "SystemJwt",
     "Time",
+    "format_time",
     "parse",
     "parse_list",
     "to_result",
 ]
 
-# Whether pydantic is installed, found without importing it (importing costs ~150 ms). A broken
-# installation shows up when the first model is built, as the ImportError itself.
+# Whether pydantic is installed, found without importing it (importing it costs ~70 ms, see
+# bench/answers_bench.py). A broken installation shows up when the first model is built, as the
+# ImportError itself.
 HAS_PYDANTIC: bool
 PYDANTIC_IMPORT_ERROR: Optional[str]
 try:
@@ -81,29 +87,6 @@ except (ImportError, ValueError):
 else:
     HAS_PYDANTIC = True
     PYDANTIC_IMPORT_ERROR = None
-
-ZERO_TIME_PREFIX = "0001-01-01T00:00:00"
-
-
-def _none_list(value: Any) -> Any:
-    return [] if value is None else value
-
-
-def _none_dict(value: Any) -> Any:
-    return {} if value is None else value
-
-
-def _none_str(value: Any) -> Any:
-    return "" if value is None else value
-
-
-def _go_time(value: Any) -> Any:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str) and value.startswith(ZERO_TIME_PREFIX):
-        return None
-    return value
-
 
 # The model classes live in three files loaded on first use (defining ~30 pydantic classes costs
 # tens of milliseconds; a module task only needs a few of them), their base and field types in
@@ -289,40 +272,10 @@ def parse_list(model: Type[M], data: Any) -> List[M]:
     return [parse(model, item) for item in data]
 
 
-def _time_result(value: datetime.datetime) -> str:
-    if value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        return value.isoformat() + "Z"
-    return value.isoformat()
-
-
-def _plain(value: Any) -> Any:
-    # models, records (``_records``), RunResult and EnvPlan all shape themselves
-    if callable(getattr(type(value), "to_result", None)):
-        return value.to_result()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: _plain(getattr(value, field.name)) for field in dataclasses.fields(value)}
-    if isinstance(value, datetime.datetime):
-        return _time_result(value)
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return value
-
-
-def _model_result(model: "ConvoxModel") -> Dict[str, Any]:
-    result: Dict[str, Any] = {}
-    for name in type(model).model_fields:
-        result[name] = _plain(getattr(model, name))
-    extra = model.__pydantic_extra__ or {}
-    for key, value in extra.items():
-        result.setdefault(key.replace("-", "_"), _plain(value))
-    return result
+# the one time formatter of the client (``_convert.format_time``), under its former name too
+_time_result = format_time
 
 
 def to_result(obj: Any) -> Any:
-    """Plain JSON-ready data (dicts with snake_case keys) from models, lists of models or dataclasses."""
-    return _plain(obj)
+    """Plain JSON-ready data (dicts with snake_case keys) from models, records, lists or dataclasses."""
+    return _to_result(obj)

@@ -18,7 +18,9 @@ from ansible_collections.convox.convox.plugins.module_utils.errors import Convox
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE_UTILS = [
+    "_convert",
     "_pydantic",
+    "_models_base",
     "_models_apps",
     "_models_runtime",
     "_models_rack",
@@ -30,6 +32,8 @@ MODULE_UTILS = [
     "waits",
     "client",
     "_version",
+    "_shapes",
+    "_records",
     "resources",
     "resources._base",
     "resources.apps",

@@ -309,6 +309,25 @@ def test_to_result_lists_and_dataclasses():
     assert m.to_result(Other("x")) == {"name": "x"}
 
 
+def test_one_time_formatter():
+    """``_convert.format_time`` is the client's one time formatter (also ``models.format_time``)."""
+    from ansible_collections.convox.convox.plugins.module_utils import _convert
+
+    assert m.format_time is _convert.format_time
+    assert m._time_result is _convert.format_time  # its former private name
+    plus_two = datetime.timezone(datetime.timedelta(hours=2))
+    aware = datetime.datetime(2024, 1, 2, 3, 4, 5, 123456, tzinfo=plus_two)
+    assert _convert.format_time(aware) == "2024-01-02T01:04:05.123456Z"
+    assert _convert.format_time(datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)) == "2024-01-01T00:00:00Z"
+    assert _convert.format_time(datetime.datetime(2024, 1, 1)) == "2024-01-01T00:00:00"  # naive: as it is
+    assert m.to_result({"t": aware, "n": [aware]}) == {
+        "t": "2024-01-02T01:04:05.123456Z",
+        "n": ["2024-01-02T01:04:05.123456Z"],
+    }
+    build = m.parse(m.Build, {"started": "2024-01-02T03:04:05.5+02:00"})
+    assert build.to_result()["started"] == "2024-01-02T01:04:05.500000Z"
+
+
 def test_parse_errors():
     with pytest.raises(ConvoxError):
         m.parse(m.App, "text")

@@ -2,24 +2,25 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Records: the pydantic-free stand-ins of the models (``_records``, ``_shapes``).
 
-``_shapes.py`` is generated from the models by ``render_shapes()`` below; the first test fails
-when the models changed and the file was not regenerated:
-
-    CONVOX_WRITE_SHAPES=1 .venv/bin/pytest tests/unit/plugins/module_utils/test_records.py
+``_shapes.py`` is written from the models by ``tools/gen_shapes.py`` (``make shapes``); the first
+test fails when the committed file differs from what the generator produces (it never writes).
 
 The rest check that a record and the model agree on every attribute and on ``to_result()`` for
-any answer a rack can send, and that anything unusual is handed to the model itself.
+any answer a rack can send, and that an unusual answer is validated by the model and still comes
+back as a record.
 """
 
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 import typing
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -30,96 +31,35 @@ from ansible_collections.convox.convox.plugins.module_utils import models as m
 from ansible_collections.convox.convox.plugins.module_utils.errors import ConvoxError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
 MODEL_NAMES = sorted(name for name, group in m.LAZY_MODELS.items() if group != "_models_base")
 
+
+def _generator() -> typing.Any:
+    spec = importlib.util.spec_from_file_location("gen_shapes", os.path.join(REPO_ROOT, "tools", "gen_shapes.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+gen_shapes = _generator()
+
 # ---------------------------------------------------------------------------------------------
-# the generator
-
-
-def _validator_names(info: typing.Any) -> typing.Tuple[str, ...]:
-    return tuple(getattr(getattr(item, "func", None), "__name__", type(item).__name__) for item in info.metadata)
-
-
-def field_kind(info: typing.Any) -> typing.Tuple[str, typing.Optional[str]]:
-    """(kind, nested model name) of one pydantic field, or ValueError for a type records lack."""
-    annotation = info.annotation
-    validators = _validator_names(info)
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    simple = {str: "str", bool: "bool", int: "int", float: "float"}
-    if annotation in simple:
-        kind = simple[annotation]
-        if kind == "str" and validators != ("_none_str",):
-            raise ValueError(f"str field without _none_str: {info}")
-        return kind, None
-    if origin is typing.Union and len(args) == 2 and type(None) in args:
-        inner = args[0] if args[1] is type(None) else args[1]
-        if inner is datetime.datetime and validators == ("_go_time",):
-            return "time", None
-        if inner in (bool, int, str):
-            return "opt_" + simple[inner], None
-        if isinstance(inner, type) and issubclass(inner, m.ConvoxModel):
-            return "model", inner.__name__
-        inner_origin = typing.get_origin(inner)
-        if inner_origin is dict and typing.get_args(inner) == (str, typing.Any):
-            return "opt_dict", None
-        if inner_origin is list and typing.get_args(inner) == (typing.Any,):
-            return "opt_list", None
-    if origin is dict and args == (str, str) and validators == ("_none_dict",):
-        return "strmap", None
-    if origin is list and validators == ("_none_list",):
-        if args == (str,):
-            return "strlist", None
-        if isinstance(args[0], type) and issubclass(args[0], m.ConvoxModel):
-            return "models", args[0].__name__
-    raise ValueError(f"no record kind for {annotation!r} {validators}")
-
-
-def _literal(value: typing.Any) -> str:
-    """Python source of a value, with double quotes (ruff's format, so the file stays formatted)."""
-    return json.dumps(value) if isinstance(value, str) else repr(value)
-
-
-def render_shapes() -> str:
-    lines = [
-        "# Copyright (c) convox.convox contributors",
-        "# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)",
-        '"""The field shapes of every model, for the records of ``_records``.',
-        "",
-        "GENERATED from the models by tests/unit/plugins/module_utils/test_records.py (run it with",
-        "CONVOX_WRITE_SHAPES=1 after changing a model); that test fails while this file is stale.",
-        "Each field: (attribute, wire key, kind, default, nested model or None).",
-        '"""',
-        "",
-        "from typing import Any, Dict, Optional, Tuple",
-        "",
-        "SHAPES: Dict[str, Tuple[Tuple[str, str, str, Any, Optional[str]], ...]] = {",
-    ]
-    for name in MODEL_NAMES:
-        model = getattr(m, name)
-        rows = []
-        for attr, info in model.model_fields.items():
-            kind, nested = field_kind(info)
-            default = info.default_factory() if info.default_factory is not None else info.default
-            rows.append("(" + ", ".join(_literal(item) for item in (attr, info.alias, kind, default, nested)) + ")")
-        if len(rows) == 1:  # ruff's format keeps a one-element tuple on one line
-            lines.append(f"    {_literal(name)}: ({rows[0]},),")
-            continue
-        lines.append(f"    {_literal(name)}: (")
-        lines.extend(f"        {row}," for row in rows)
-        lines.append("    ),")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+# the generated table
 
 
 def test_shapes_file_is_current():
-    path = _shapes.__file__
-    text = render_shapes()
-    if os.environ.get("CONVOX_WRITE_SHAPES") == "1":
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    with open(path, encoding="utf-8") as handle:
-        assert handle.read() == text, "stale _shapes.py: rerun this test with CONVOX_WRITE_SHAPES=1"
+    with open(_shapes.__file__, encoding="utf-8") as handle:
+        committed = handle.read()
+    assert committed == gen_shapes.render_shapes(), "stale _shapes.py: run make shapes (tools/gen_shapes.py)"
+
+
+def test_generator_reads_the_same_models():
+    # the generator loads this checkout's models as a package of its own; the collection's
+    # models give the same table
+    assert gen_shapes.render_shapes(m) == gen_shapes.render_shapes()
+    assert gen_shapes.main(["--check"]) == 0
 
 
 def test_field_kind_refuses_unknown_types():
@@ -127,7 +67,7 @@ def test_field_kind_refuses_unknown_types():
         when: datetime.date = datetime.date(2020, 1, 1)
 
     with pytest.raises(ValueError, match="no record kind"):
-        field_kind(Odd.model_fields["when"])
+        gen_shapes.field_kind(Odd.model_fields["when"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,11 +173,36 @@ def test_record_matches_model(name, data):
         ("Release", {"id": "R", "created": 1700000000}),  # a Unix time, which pydantic reads
     ],
 )
-def test_unusual_answers_are_left_to_the_model(name, answer):
+def test_unusual_answers_are_validated_by_the_model(name, answer):
     got = r.record(name, answer)
     model = m.parse(getattr(m, name), answer)
-    assert not isinstance(got, r.Record)
-    assert got == model
+    assert isinstance(got, r.Record)  # still a record: the caller never sees two types
+    assert got.record_type == name
+    same(got, model)
+    assert r.record_list(name, [answer]) == [got]
+
+
+def test_unusual_nested_answers_become_nested_records():
+    got = r.record("Service", {"name": "web", "ports": [{"balancer": "80"}], "autoscale": {"enabled": "true"}})
+    assert isinstance(got.ports[0], r.Record) and got.ports[0].record_type == "ServicePort"
+    assert got.ports[0].balancer == 80
+    assert isinstance(got.autoscale, r.Record) and got.autoscale.enabled is True
+    both = r.record("Build", {"id": "B", "git-sha": "a", "git_sha": "b", "x-y": 1})  # both spellings
+    model = m.parse(m.Build, {"id": "B", "git-sha": "a", "git_sha": "b", "x-y": 1})
+    assert isinstance(both, r.Record)
+    assert both.git_sha == model.git_sha == "a"  # the wire key wins, the other spelling is kept
+    assert both.to_result() == model.to_result()
+
+
+def test_records_client_answers_unusual_answers_with_records(client, router):
+    client.records = True
+    router.get("/apps/myapp").mock(return_value=httpx.Response(200, json={"name": "myapp", "locked": "true"}))
+    router.get("/apps").mock(return_value=httpx.Response(200, json=[{"name": "a"}, {"name": "b", "locked": 1}]))
+    app = client.apps.get("myapp")
+    assert isinstance(app, r.Record) and app.locked is True
+    apps = client.apps.list()
+    assert [type(item) for item in apps] == [r.Record, r.Record]
+    assert [item.locked for item in apps] == [False, True]
 
 
 def test_invalid_answer_raises_like_the_model():
