@@ -196,22 +196,21 @@ removed:
   elements: dict
 """
 
-import base64
-import binascii
-import datetime
-import hashlib
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
-from ansible_collections.convox.convox.plugins.module_utils import errors
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, rack_generation, upper_first
-from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
+from ansible_collections.convox.convox.plugins.module_utils._module import (
+    ConvoxModule,
+    is_v3_refusal,
+    rack_generation,
+    upper_first,
+)
+from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
+from ansible_collections.convox.convox.plugins.module_utils._views import certificate_view, time_text
+from ansible_collections.convox.convox.plugins.module_utils.x509 import CertificateError, read_certificate
 
 NEW_CERTIFICATE = "(new certificate)"
 GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|\u00b5s|ms|s|m|h))+$")
-PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", re.S)
-OID_COMMON_NAME = bytes([0x55, 0x04, 0x03])
-OID_SUBJECT_ALT_NAME = bytes([0x55, 0x1D, 0x11])
 V3_APPLY_MESSAGE = (
     "Convox v3 racks do not attach certificates to service ports through the API (the rack answers "
     "'unimplemented'). Declare the domain on the service in convox.yml (services.<name>.domain) instead; "
@@ -219,430 +218,226 @@ V3_APPLY_MESSAGE = (
 )
 
 
-# ---------------------------------------------------------------------------
-# A small X.509 reader: just enough DER to find the names and the expiry.
-
-
-class CertificateError(ValueError):
-    """The given PEM is not a certificate this module can read."""
-
-
-def _der_item(data: bytes, pos: int) -> Tuple[int, bytes, int]:
-    """One DER item at ``pos``: (tag, value, position after it)."""
-    if pos + 2 > len(data):
-        raise CertificateError("truncated DER data")
-    tag = data[pos]
-    length = data[pos + 1]
-    pos += 2
-    if length & 0x80:
-        count = length & 0x7F
-        if count == 0 or count > 4 or pos + count > len(data):
-            raise CertificateError("unsupported DER length")
-        length = int.from_bytes(data[pos : pos + count], "big")
-        pos += count
-    if pos + length > len(data):
-        raise CertificateError("truncated DER data")
-    return tag, data[pos : pos + length], pos + length
-
-
-def _der_children(data: bytes) -> List[Tuple[int, bytes]]:
-    items = []
-    pos = 0
-    while pos < len(data):
-        tag, value, pos = _der_item(data, pos)
-        items.append((tag, value))
-    return items
-
-
-def _der_time(tag: int, value: bytes) -> datetime.datetime:
-    text = value.decode("ascii")
-    if tag == 0x17:  # UTCTime: YYMMDDHHMMSSZ
-        year = int(text[0:2])
-        text = ("19" if year >= 50 else "20") + text
-    elif tag != 0x18:  # GeneralizedTime: YYYYMMDDHHMMSSZ
-        raise CertificateError("unexpected time type")
-    stamp = datetime.datetime.strptime(text[:14], "%Y%m%d%H%M%S")
-    return stamp.replace(tzinfo=datetime.timezone.utc)
-
-
-def _common_name(name: bytes) -> str:
-    for _set_tag, rdn in _der_children(name):
-        for _seq_tag, attribute in _der_children(rdn):
-            parts = _der_children(attribute)
-            if len(parts) == 2 and parts[0][1] == OID_COMMON_NAME:
-                return parts[1][1].decode("utf-8", errors="replace")
-    return ""
-
-
-def _dns_names(extensions: bytes) -> List[str]:
-    names: List[str] = []
-    (_tag, sequence), *_rest = _der_children(extensions)
-    for _ext_tag, extension in _der_children(sequence):
-        parts = _der_children(extension)
-        if not parts or parts[0][1] != OID_SUBJECT_ALT_NAME:
-            continue
-        general_names = _der_children(parts[-1][1])[0][1]
-        for tag, value in _der_children(general_names):
-            if tag == 0x82:  # dNSName
-                names.append(value.decode("ascii", errors="replace"))
-    return names
-
-
-def read_certificate(pem: str) -> Dict[str, Any]:
-    """The leaf certificate of ``pem``: common name, DNS names, expiry and SHA-256 fingerprint."""
-    match = PEM_CERT.search(pem or "")
-    if not match:
-        raise CertificateError("no '-----BEGIN CERTIFICATE-----' block found")
-    try:
-        der = base64.b64decode("".join(match.group(1).split()), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise CertificateError("the PEM block is not valid base64") from exc
-    try:
-        tag, certificate, _end = _der_item(der, 0)
-        if tag != 0x30:
-            raise CertificateError("not a DER sequence")
-        tbs = _der_children(_der_children(certificate)[0][1])
-        if tbs and tbs[0][0] == 0xA0:  # explicit version
-            tbs = tbs[1:]
-        # serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, [1], [2], [3]
-        validity = _der_children(tbs[3][1])
-        not_after = _der_time(validity[1][0], validity[1][1])
-        common_name = _common_name(tbs[4][1])
-        dns_names: List[str] = []
-        for item_tag, value in tbs[6:]:
-            if item_tag == 0xA3:
-                dns_names = _dns_names(value)
-    except CertificateError:
-        raise
-    except (IndexError, ValueError, UnicodeDecodeError) as exc:
-        raise CertificateError("the certificate could not be parsed") from exc
-    digest = hashlib.sha256(der).hexdigest().upper()
-    return {
-        # Like the rack: the subject's common name, else the first DNS name.
-        "domain": common_name or (dns_names[0] if dns_names else ""),
-        "domains": dns_names,
-        "expiration": not_after,
-        "fingerprint": ":".join(digest[i : i + 2] for i in range(0, len(digest), 2)),
-    }
-
-
-# ---------------------------------------------------------------------------
-# Helpers
-
-
-def _time_text(value: Any) -> str:
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        text: str = value.replace(microsecond=0).isoformat()
-        return text + "Z"
-    return str(value or "")
-
-
-def _epoch(value: Any) -> Optional[int]:
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.timezone.utc)
-        return int(value.timestamp())
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return _epoch(parsed)
-    return None
-
-
-def certificate_view(cert: Any) -> Dict[str, Any]:
-    """A certificate as shown in results: id, domain, domains, expiration, status."""
-    if cert is None:
-        return {}
-    data = cert if isinstance(cert, dict) else to_plain(cert)
-    return {
-        "id": str(data.get("id") or ""),
-        "domain": str(data.get("domain") or ""),
-        "domains": [str(d) for d in (data.get("domains") or [])],
-        "expiration": _time_text(data.get("expiration")),
-        "status": str(data.get("status") or ""),
-    }
-
-
 def domain_set(cert: Dict[str, Any]) -> frozenset:
+    """The names of a certificate (or of what a PEM says), lower-case; the primary domain without others."""
     names = cert.get("domains") or ([cert["domain"]] if cert.get("domain") else [])
     return frozenset(str(n).lower() for n in names)
 
 
-# ---------------------------------------------------------------------------
-# The module
+class Certificate(ActionTask):
+    """``prepare`` finds the certificates the task is about (GET only); ``perform`` writes, ``predict`` not."""
 
+    options = {
+        "state": {"type": "str", "choices": ["present", "absent", "renewed"], "default": "present"},
+        "certificate": {"type": "str"},
+        "private_key": {"type": "str", "no_log": True},
+        "chain": {"type": "str"},
+        "generate": {"type": "bool", "default": False},
+        "domains": {"type": "list", "elements": "str"},
+        "issuer": {"type": "str", "choices": ["self-signed", "letsencrypt"], "default": "self-signed"},
+        "duration": {"type": "str"},
+        "id": {"type": "str"},
+        "domain": {"type": "str"},
+        "app": {"type": "str"},
+        "service": {"type": "str"},
+        "port": {"type": "int"},
+    }
+    module_options = {
+        "mutually_exclusive": [("id", "domain")],
+        "required_together": [("service", "port")],
+        "required_if": [("generate", True, ["domains"])],
+    }
 
-class CertificateModule:
     def __init__(self, cm: ConvoxModule) -> None:
-        self.cm = cm
-        self.params = cm.params
-        self._certificates: Optional[List[Dict[str, Any]]] = None
-        self._generated: Optional[List[Dict[str, Any]]] = None
+        super().__init__(cm)
+        self.info: Optional[Dict[str, Any]] = None  # what the PEM of option certificate says
+        self._listed: Dict[bool, List[Dict[str, Any]]] = {}
 
-    # -- reads ------------------------------------------------------------------
-
-    def certificates(self, generated: bool = False) -> List[Dict[str, Any]]:
-        if generated:
-            if self._generated is None:
-                self._generated = [
-                    dict(certificate_view(c), _generated=True) for c in self.cm.client.certificates.list(generated=True)
-                ]
-            return self._generated
-        if self._certificates is None:
-            self._certificates = [certificate_view(c) for c in self.cm.client.certificates.list()]
-        return self._certificates
-
-    def all_certificates(self) -> List[Dict[str, Any]]:
-        seen = set()
-        result = []
-        for cert in self.certificates() + self.certificates(generated=True):
-            key = cert["id"].lower()
-            if key not in seen:
-                seen.add(key)
-                result.append(cert)
-        return result
-
-    def find_by_id(self, cert_id: str) -> Optional[Dict[str, Any]]:
-        for cert in self.all_certificates():
-            if cert["id"].lower() == cert_id.lower():
-                return cert
-        return None
-
-    def find_by_pem(self, info: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-        wanted = frozenset(n.lower() for n in info["domains"]) or frozenset([info["domain"].lower()])
-        expiry = _epoch(info["expiration"])
-        for cert in self.certificates():
-            if (
-                cert["domain"].lower() == info["domain"].lower()
-                and domain_set(cert) == wanted
-                and _epoch(cert["expiration"]) == expiry
-            ):
-                return cert
-        return None
-
-    def find_by_domains(self, domains: List[str], letsencrypt: bool) -> Optional[Dict[str, Any]]:
-        wanted = frozenset(d.lower() for d in domains)
-        pool = self.certificates(generated=True) if letsencrypt else self.certificates()
-        for cert in pool:
-            if domain_set(cert) == wanted:
-                return cert
-        return None
-
-    # -- input checks (before any request) ------------------------------------
-
-    def validate(self) -> Optional[Dict[str, Any]]:
+    @property
+    def target(self) -> str:
         params = self.params
-        state = params["state"]
-        info = None
-        if params.get("certificate") and params["generate"]:
-            self.cm.fail("Options certificate and generate are mutually exclusive: import a PEM or generate one.")
-        if params.get("certificate"):
-            try:
-                info = read_certificate(params["certificate"])
-            except CertificateError as exc:
-                self.cm.fail(f"Option certificate is not a usable PEM certificate: {exc}.")
-            if state == "present" and "PRIVATE KEY-----" not in (params.get("private_key") or ""):
-                self.cm.fail("Option private_key must be a PEM private key ('-----BEGIN ... PRIVATE KEY-----').")
-        if params["generate"]:
-            domains = [d.strip() for d in params.get("domains") or [] if d and d.strip()]
-            if not domains:
-                self.cm.fail("Option domains must name at least one domain when generate is true.")
-            if params["issuer"] == "self-signed" and len(domains) != 1:
-                self.cm.fail("A self-signed certificate takes exactly one domain; use issuer: letsencrypt for more.")
-            if len(domains) > 10:
-                self.cm.fail("A Let's Encrypt certificate takes at most 10 domains.")
-            duration = params.get("duration")
-            if duration is not None and not GO_DURATION.match(duration):
-                self.cm.fail(f"Option duration must be a Go duration such as 2160h or 90m, not {duration!r}.")
-        if state == "present":
-            if not (params.get("certificate") or params["generate"] or params.get("id")):
-                self.cm.fail(
-                    "With state=present, give certificate and private_key, generate: true with domains, or id."
-                )
-            apply_opts = [params.get(k) is not None for k in ("app", "service", "port")]
-            if any(apply_opts) and not all(apply_opts):
-                self.cm.fail("To apply a certificate, give app, service and port together.")
-        if state == "absent" and not (params.get("id") or params.get("domain") or params.get("certificate")):
-            self.cm.fail("With state=absent, give id, domain or certificate to select what to remove.")
-        if state == "renewed" and not params.get("app"):
-            self.cm.fail("With state=renewed, give the app whose certificates are re-issued.")
-        return info
-
-    # -- states ------------------------------------------------------------------
-
-    def run(self) -> None:
-        info = self.validate()
-        state = self.params["state"]
-        if state == "absent":
-            self.cm.run(lambda: self.absent(info), "remove", self._target())
-        elif state == "renewed":
-            self.cm.run(self.renewed, "renew", f"certificates of app {self.params['app']}")
-        else:
-            self.cm.run(lambda: self.present(info), "manage", self._target())
-
-    def _target(self) -> str:
-        params = self.params
+        if params["state"] == "renewed":
+            return f"certificates of app {params['app']}"
         if params.get("id"):
             return f"certificate {params['id']}"
         if params["generate"] and params.get("domains"):
             return f"certificate for {', '.join(params['domains'])}"
-        if params.get("domain"):
-            return f"certificates of domain {params['domain']}"
-        return "certificate"
+        return f"certificates of domain {params['domain']}" if params.get("domain") else "certificate"
 
-    def present(self, info: Optional[Dict[str, Any]]) -> None:
-        params = self.params
-        cm = self.cm
-        changed = False
-        before: Dict[str, Any] = {}
-        result: Dict[str, Any] = {}
-        apply_to = params.get("service") is not None
-        if apply_to:
-            self.refuse_apply_on_v3()
-        if info is not None:
+    @property
+    def domains(self) -> List[str]:
+        return [d.strip() for d in self.params.get("domains") or [] if d and d.strip()]
+
+    @property
+    def apply_to(self) -> bool:
+        return self.params["state"] == "present" and self.params.get("service") is not None
+
+    def validate(self) -> None:
+        params, fail, state, domains = self.params, self.cm.fail, self.params["state"], self.domains
+        if params.get("certificate") and params["generate"]:
+            fail("Options certificate and generate are mutually exclusive: import a PEM or generate one.")
+        if params.get("certificate"):
+            try:
+                self.info = read_certificate(params["certificate"])
+            except CertificateError as exc:
+                fail(f"Option certificate is not a usable PEM certificate: {exc}.")
+            if state == "present" and "PRIVATE KEY-----" not in (params.get("private_key") or ""):
+                fail("Option private_key must be a PEM private key ('-----BEGIN ... PRIVATE KEY-----').")
+        if params["generate"]:
+            if not domains:
+                fail("Option domains must name at least one domain when generate is true.")
+            if params["issuer"] == "self-signed" and len(domains) != 1:
+                fail("A self-signed certificate takes exactly one domain; use issuer: letsencrypt for more.")
+            if len(domains) > 10:
+                fail("A Let's Encrypt certificate takes at most 10 domains.")
+            duration = params.get("duration")
+            if duration is not None and not GO_DURATION.match(duration):
+                fail(f"Option duration must be a Go duration such as 2160h or 90m, not {duration!r}.")
+        if state == "present" and not (params.get("certificate") or params["generate"] or params.get("id")):
+            fail("With state=present, give certificate and private_key, generate: true with domains, or id.")
+        if state == "present" and len({params.get(k) is None for k in ("app", "service", "port")}) > 1:
+            fail("To apply a certificate, give app, service and port together.")
+        if state == "absent" and not (params.get("id") or params.get("domain") or params.get("certificate")):
+            fail("With state=absent, give id, domain or certificate to select what to remove.")
+        if state == "renewed" and not params.get("app"):
+            fail("With state=renewed, give the app whose certificates are re-issued.")
+
+    # -- reads (GET only) ---------------------------------------------------------
+
+    def certificates(self, generated: bool = False) -> List[Dict[str, Any]]:
+        if generated not in self._listed:
+            self._listed[generated] = [certificate_view(c) for c in self.client.certificates.list(generated=generated)]
+        return list(self._listed[generated])
+
+    def matching(self, by: str) -> List[Dict[str, Any]]:
+        """The certificates that option ``by`` (id, domain, certificate or domains) selects."""
+        if by in ("id", "domain"):
+            unique: Dict[str, Dict[str, Any]] = {}
+            for cert in self.certificates() + self.certificates(generated=True):
+                unique.setdefault(cert["id"].lower(), cert)
+            return [c for c in unique.values() if c[by].lower() == self.params[by].lower()]
+        self.cm.set_context("read", "certificates")
+        if by == "certificate" and self.info is not None:  # what the rack lists of it: names and expiry
+            info = self.info
+            return [
+                c
+                for c in self.certificates()
+                if c["domain"].lower() == info["domain"].lower()
+                and domain_set(c) == domain_set(info)
+                and c["expiration"] == time_text(info["expiration"])
+            ][:1]
+        pool = self.certificates(generated=self.params["issuer"] == "letsencrypt")
+        return [c for c in pool if domain_set(c) == domain_set({"domains": self.domains})][:1]
+
+    def prepare(self) -> Any:
+        params, cm = self.params, self.cm
+        if params["state"] == "renewed":
+            cm.set_context("read", f"app {params['app']}")
+            cm.client.apps.get(params["app"])  # fails clearly when the app does not exist
+            return None
+        if params["state"] == "absent":
             cm.set_context("read", "certificates")
-            cert = self.find_by_pem(info)
-            result["imported"] = cert is None
-            if cert is None:
-                changed = True
-                cm.set_context("import", f"certificate for {info['domain'] or 'the given PEM'}")
-                if cm.check_mode:
-                    cert = {
-                        "id": NEW_CERTIFICATE,
-                        "domain": info["domain"],
-                        "domains": list(info["domains"]),
-                        "expiration": _time_text(info["expiration"]),
-                        "status": "",
-                    }
-                else:
-                    created = cm.client.certificates.create(
-                        params["certificate"], params["private_key"], chain=params.get("chain") or None
-                    )
-                    cert = certificate_view(created)
-            else:
-                before = dict(cert)
-            cert = dict(cert, fingerprint=info["fingerprint"])
-        elif params["generate"]:
-            domains = [d.strip() for d in params["domains"] if d and d.strip()]
-            letsencrypt = params["issuer"] == "letsencrypt"
-            cm.set_context("read", "certificates")
-            found = self.find_by_domains(domains, letsencrypt)
-            result["generated"] = found is None
-            if found is None:
-                changed = True
-                cm.set_context("generate", f"certificate for {', '.join(domains)}")
-                if cm.check_mode:
-                    cert = {
-                        "id": NEW_CERTIFICATE,
-                        "domain": domains[0],
-                        "domains": domains,
-                        "expiration": "",
-                        "status": "Not Ready" if letsencrypt else "",
-                    }
-                else:
-                    created = cm.client.certificates.generate(
-                        domains, issuer="letsencrypt" if letsencrypt else None, duration=params.get("duration")
-                    )
-                    cert = certificate_view(created)
-            else:
-                cert = {k: v for k, v in found.items() if not k.startswith("_")}
-                before = dict(cert)
-        else:
-            found = self.find_by_id(params["id"])
-            if found is None:
-                cm.fail(
-                    f"Certificate {params['id']} does not exist on {cm.rack_label}. "
-                    "List the certificates with convox.convox.convox_certificate_info."
-                )
-                return
-            cert = {k: v for k, v in found.items() if not k.startswith("_")}
-            before = dict(cert)
-        result["applied"] = False
-        if apply_to:
-            target = f"port {params['port']} of service {params['service']} of app {params['app']}"
-            cm.set_context("apply certificate to", target)
+            return self.matching(next(k for k in ("id", "domain", "certificate") if params.get(k)))
+        if self.apply_to:
+            cm.set_context("read", "the rack version")
+            generation, version = rack_generation(cm.client)
+            if generation == 3:
+                cm.fail(f"{upper_first(cm.rack_label)} runs Convox {version}. {V3_APPLY_MESSAGE}")
+        by = "certificate" if self.info is not None else ("domains" if params["generate"] else "id")
+        found = (self.matching(by) or [None])[0]
+        if found is None and by == "id":
+            cm.fail(
+                f"Certificate {params['id']} does not exist on {cm.rack_label}. "
+                "List the certificates with convox.convox.convox_certificate_info."
+            )
+        if self.apply_to:
+            cm.set_context("apply certificate to", self.port_label)
             cm.client.apps.get(params["app"])  # a missing app fails here, before any write
-            if not cm.check_mode:
-                try:
-                    cm.client.certificates.apply(params["app"], params["service"], params["port"], cert["id"])
-                except errors.ConvoxNotImplementedError:
-                    cm.fail(V3_APPLY_MESSAGE)
-            result["applied"] = True
-            changed = True
-        after = dict(cert)
-        diff_before = {k: v for k, v in before.items() if k != "fingerprint"}
-        diff_after = {k: v for k, v in after.items() if k != "fingerprint"}
-        if apply_to:
-            diff_after["applied_to"] = f"{params['app']}/{params['service']}:{params['port']}"
-        cm.exit(changed, diff=cm.diff(diff_before, diff_after), certificate=after, **result)
+        return found
 
-    def refuse_apply_on_v3(self) -> None:
-        self.cm.set_context("read", "the rack version")
-        generation, version = rack_generation(self.cm.client)
-        if generation == 3:
-            self.cm.fail(f"{upper_first(self.cm.rack_label)} runs Convox {version}. {V3_APPLY_MESSAGE}")
+    @property
+    def port_label(self) -> str:
+        return f"port {self.params['port']} of service {self.params['service']} of app {self.params['app']}"
 
-    def absent(self, info: Optional[Dict[str, Any]]) -> None:
-        params = self.params
-        cm = self.cm
-        cm.set_context("read", "certificates")
-        if params.get("id"):
-            found = self.find_by_id(params["id"])
-            targets = [found] if found else []
-        elif params.get("domain"):
-            name = params["domain"].lower()
-            targets = [c for c in self.all_certificates() if c["domain"].lower() == name]
+    # -- results (check mode: predicted) ---------------------------------------
+
+    def predict(self, prepared: Any) -> Dict[str, Any]:
+        params, cm = self.params, self.cm
+        if params["state"] == "renewed":
+            return {"diff": cm.diff({}, {"renewed": params["app"]}), "certificate": {}}
+        if params["state"] == "absent":
+            diff = cm.diff({"certificates": prepared}, {"certificates": []})
+            return {"changed": bool(prepared), "diff": diff, "certificate": {}, "removed": prepared}
+        if prepared is not None:
+            return self.present(prepared, prepared)
+        new = {"id": NEW_CERTIFICATE, "domain": "", "domains": self.domains, "expiration": "", "status": ""}
+        if self.info is not None:
+            info = self.info
+            new.update(domain=info["domain"], domains=list(info["domains"]), expiration=time_text(info["expiration"]))
         else:
-            match = self.find_by_pem(info) if info else None
-            targets = [match] if match else []
-        removed = [{k: v for k, v in c.items() if not k.startswith("_")} for c in targets]
-        for cert in removed:
-            cm.set_context("remove", f"certificate {cert['id']}")
-            if not cm.check_mode:
+            new.update(domain=self.domains[0], status="Not Ready" if params["issuer"] == "letsencrypt" else "")
+        return self.present(None, new)
+
+    def present(self, found: Optional[Dict[str, Any]], cert: Dict[str, Any]) -> Dict[str, Any]:
+        result: Dict[str, Any] = {"applied": self.apply_to, "changed": found is None or self.apply_to}
+        after = dict(cert)
+        if self.apply_to:
+            after["applied_to"] = f"{self.params['app']}/{self.params['service']}:{self.params['port']}"
+        if self.info is not None:
+            result["imported"] = found is None
+            cert = dict(cert, fingerprint=self.info["fingerprint"])
+        elif self.params["generate"]:
+            result["generated"] = found is None
+        return dict(result, diff=self.cm.diff(found or {}, after), certificate=cert)
+
+    # -- writes -----------------------------------------------------------------
+
+    def perform(self, prepared: Any) -> Dict[str, Any]:
+        params, cm = self.params, self.cm
+        if params["state"] == "renewed":
+            cm.set_context("renew", self.target)
+            cm.client.certificates.renew(params["app"])
+        elif params["state"] == "absent":
+            for cert in prepared:
+                cm.set_context("remove", f"certificate {cert['id']}")
                 try:
                     cm.client.certificates.delete(cert["id"])
                 except cm.not_found():
                     pass  # already gone: the goal is reached
-        before = {"certificates": removed}
-        cm.exit(bool(removed), diff=cm.diff(before, {"certificates": []}), certificate={}, removed=removed)
+        else:
+            cert = prepared or self.create()
+            if self.apply_to:
+                self.apply(cert)
+            return self.present(prepared, cert)
+        return self.predict(prepared)
 
-    def renewed(self) -> None:
-        cm = self.cm
-        app = self.params["app"]
-        cm.set_context("read", f"app {app}")
-        cm.client.apps.get(app)  # fails clearly when the app does not exist
-        if not cm.check_mode:
-            cm.set_context("renew", f"certificates of app {app}")
-            cm.client.certificates.renew(app)
-        cm.exit(True, diff=cm.diff({}, {"renewed": app}), certificate={})
+    def create(self) -> Dict[str, Any]:
+        params, cm = self.params, self.cm
+        if self.info is not None:
+            cm.set_context("import", f"certificate for {self.info['domain'] or 'the given PEM'}")
+            chain = params.get("chain") or None
+            return certificate_view(
+                cm.client.certificates.create(params["certificate"], params["private_key"], chain=chain)
+            )
+        cm.set_context("generate", f"certificate for {', '.join(self.domains)}")
+        issuer = "letsencrypt" if params["issuer"] == "letsencrypt" else None
+        return certificate_view(
+            cm.client.certificates.generate(self.domains, issuer=issuer, duration=params.get("duration"))
+        )
+
+    def apply(self, cert: Dict[str, Any]) -> None:
+        params = self.params
+        self.cm.set_context("apply certificate to", self.port_label)
+        try:
+            self.cm.client.certificates.apply(params["app"], params["service"], params["port"], cert["id"])
+        except Exception as exc:  # a rack that cannot says so; anything else is reported as it is
+            if not is_v3_refusal(exc):
+                raise
+            self.cm.fail(V3_APPLY_MESSAGE)
 
 
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "state": {"type": "str", "choices": ["present", "absent", "renewed"], "default": "present"},
-            "certificate": {"type": "str"},
-            "private_key": {"type": "str", "no_log": True},
-            "chain": {"type": "str"},
-            "generate": {"type": "bool", "default": False},
-            "domains": {"type": "list", "elements": "str"},
-            "issuer": {"type": "str", "choices": ["self-signed", "letsencrypt"], "default": "self-signed"},
-            "duration": {"type": "str"},
-            "id": {"type": "str"},
-            "domain": {"type": "str"},
-            "app": {"type": "str"},
-            "service": {"type": "str"},
-            "port": {"type": "int"},
-        },
-        mutually_exclusive=[("id", "domain")],
-        required_together=[("service", "port")],
-        required_if=[("generate", True, ["domains"])],
-    )
-    CertificateModule(cm).run()
+    Certificate.main()
 
 
 if __name__ == "__main__":

@@ -87,62 +87,40 @@ certificates:
 """
 
 import datetime
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
-from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
-
-
-def _parse_time(value: Any) -> Optional[datetime.datetime]:
-    if isinstance(value, datetime.datetime):
-        parsed = value
-    elif isinstance(value, str) and value:
-        try:
-            parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    else:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
-    return parsed.astimezone(datetime.timezone.utc)
+from ansible_collections.convox.convox.plugins.module_utils._tasks import InfoTask
+from ansible_collections.convox.convox.plugins.module_utils._views import certificate_view
 
 
-def certificate_view(cert: Any, now: datetime.datetime) -> Dict[str, Any]:
-    data = to_plain(cert) or {}
-    expires = _parse_time(data.get("expiration"))
-    return {
-        "id": str(data.get("id") or ""),
-        "domain": str(data.get("domain") or ""),
-        "domains": [str(d) for d in data.get("domains") or []],
-        "expiration": expires.replace(tzinfo=None).isoformat() + "Z" if expires else "",
-        "status": str(data.get("status") or ""),
-        "days_left": (expires - now).days if expires else None,
+class CertificateInfo(InfoTask):
+    options = {
+        "generated": {"type": "bool", "default": False},
+        "id": {"type": "str"},
+        "domain": {"type": "str"},
     }
+    result_key = "certificates"
+    kind = "certificates"
+    action = "list"
+
+    def identity(self) -> str:
+        return ""
+
+    def items(self) -> List[Dict[str, Any]]:
+        now = datetime.datetime.now(datetime.timezone.utc)
+        listed = self.client.certificates.list(generated=self.params["generated"])
+        certs = [certificate_view(c, now) for c in listed]
+        if self.params.get("id"):
+            wanted = self.params["id"].lower()
+            certs = [c for c in certs if c["id"].lower() == wanted]
+        if self.params.get("domain"):
+            name = self.params["domain"].lower()
+            certs = [c for c in certs if name in {d.lower() for d in [c["domain"], *c["domains"]]}]
+        return sorted(certs, key=lambda c: c["id"].upper())
 
 
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "generated": {"type": "bool", "default": False},
-            "id": {"type": "str"},
-            "domain": {"type": "str"},
-        }
-    )
-
-    def run() -> None:
-        now = datetime.datetime.now(datetime.timezone.utc)
-        certs = [certificate_view(c, now) for c in cm.client.certificates.list(generated=cm.params["generated"])]
-        if cm.params.get("id"):
-            wanted = cm.params["id"].lower()
-            certs = [c for c in certs if c["id"].lower() == wanted]
-        if cm.params.get("domain"):
-            name = cm.params["domain"].lower()
-            certs = [c for c in certs if name in {d.lower() for d in [c["domain"], *c["domains"]]}]
-        certs.sort(key=lambda c: c["id"].upper())
-        cm.exit(False, certificates=certs)
-
-    cm.run(run, "list", "certificates")
+    CertificateInfo.main()
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from ansible_collections.convox.convox.plugins.module_utils import errors, models
+from ansible_collections.convox.convox.plugins.module_utils import errors, models, x509
 from ansible_collections.convox.convox.plugins.modules import (
     convox_certificate,
     convox_certificate_info,
@@ -52,7 +52,6 @@ BggqhkjOPQQDAgNIADBFAiEA+VQlb1s3UyXzGZkQs1Riq4pyNY7lMcevwsemUswE
 C4MCIHOWB95dHlkwPPKA+tZSyeocLXso4WFgmnU1x7Iw6zTK
 -----END CERTIFICATE-----
 """
-SAN_ONLY_SHA256 = "DBE92EEE6564B302A3C5F78BF9F27E0A26D5D36D3943797F3B461C3CD693783D"
 V3 = "3.24.9"
 V2 = "20240515123456"
 
@@ -211,7 +210,7 @@ class FakeRack:
         ]
 
     def certificates_create(self, pub: str, key: str, chain: Optional[str] = None) -> Any:
-        info = convox_certificate.read_certificate(pub)
+        info = x509.read_certificate(pub)
         cert = {
             "id": f"cert-{len(self.certs):05d}",
             "domain": info["domain"],
@@ -494,38 +493,6 @@ def test_resource_info_lists_types_and_app_resources(run_module: Any, rack: Fake
     assert rack.writes == [] and rack.ops.count("resources.types") == 1
 
 
-# -- convox_certificate: the PEM reader -------------------------------------------------------
-
-
-def test_read_certificate_matches_openssl_fields() -> None:
-    info = convox_certificate.read_certificate("junk before\n" + CERT_PEM)
-    assert info["domain"] == "example.com"
-    assert info["domains"] == ["example.com", "www.example.com"]
-    assert info["expiration"] == datetime.datetime(2049, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)
-    assert info["fingerprint"].replace(":", "") == CERT_SHA256
-
-
-def test_read_certificate_generalized_time_and_no_common_name() -> None:
-    info = convox_certificate.read_certificate(SAN_ONLY_PEM)
-    assert info["domain"] == "only-san.example.com"
-    assert info["expiration"] == datetime.datetime(2060, 6, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
-    assert info["fingerprint"].replace(":", "") == SAN_ONLY_SHA256
-
-
-@pytest.mark.parametrize(
-    "pem",
-    [
-        "",
-        "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----",
-        "-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----",
-        CERT_PEM.replace("MIIBRjCB7aAD", "MIIBRjCB7aAE")[:200] + "\n-----END CERTIFICATE-----",
-    ],
-)
-def test_read_certificate_rejects_garbage(pem: str) -> None:
-    with pytest.raises(convox_certificate.CertificateError):
-        convox_certificate.read_certificate(pem)
-
-
 # -- convox_certificate: the module ---------------------------------------------------------
 
 
@@ -710,4 +677,137 @@ def test_letsencrypt_on_v2_says_so(run_module: Any, rack: FakeRack) -> None:
     rack.letsencrypt = None
     result = run_module(convox_letsencrypt, {"role": "arn:role"})
     assert result["failed"] is True and "only Convox v3 racks" in result["msg"]
+    assert rack.writes == []
+
+
+# -- on the task bases: results, contexts and refusals -----------------------------------------
+
+
+def _raise(error: Exception) -> Any:
+    def fail(*_args: Any, **_kwargs: Any) -> Any:
+        raise error
+
+    return fail
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [errors.ConvoxNotImplementedError(501, "unimplemented"), errors.ConvoxServerError(500, "unimplemented")],
+)
+def test_certificate_apply_refused_by_a_rack_of_unknown_version(run_module: Any, rack: FakeRack, refusal: Any) -> None:
+    rack.version = "unknown"  # neither v2 nor v3: the refusal comes from the apply itself
+    rack.certs["cert-1"] = {"id": "cert-1", "domain": "a.example.com", "domains": ["a.example.com"]}
+    rack.certificates_apply = _raise(refusal)  # type: ignore[method-assign]
+    result = run_module(convox_certificate, {"id": "cert-1", "app": "myapp", "service": "web", "port": 443})
+    assert result["failed"] is True and result["msg"].startswith("Convox v3 racks do not attach certificates")
+
+
+def test_certificate_apply_other_failure_is_reported_as_it_is(run_module: Any, rack: FakeRack) -> None:
+    rack.version = V2
+    rack.certs["cert-1"] = {"id": "cert-1", "domain": "a.example.com", "domains": ["a.example.com"]}
+    rack.certificates_apply = _raise(errors.ConvoxServerError(500, "load balancer busy"))  # type: ignore[method-assign]
+    result = run_module(convox_certificate, {"id": "cert-1", "app": "myapp", "service": "web", "port": 443})
+    assert result["failed"] is True
+    assert result["msg"].startswith("Could not apply certificate to port 443 of service web of app myapp on ")
+    assert "load balancer busy" in result["msg"] and result["failure"]["status"] == 500
+
+
+def test_certificate_import_and_apply_check_mode_and_diff(run_module: Any, rack: FakeRack) -> None:
+    rack.version = V2
+    args = {"certificate": CERT_PEM, "private_key": KEY_PEM, "app": "myapp", "service": "web", "port": 443}
+    check = run_module(convox_certificate, args, check=True, diff=True)
+    assert check["changed"] is True and check["imported"] is True and check["applied"] is True
+    assert check["diff"]["before"] == {}
+    assert check["diff"]["after"]["applied_to"] == "myapp/web:443"
+    assert "fingerprint" not in check["diff"]["after"] and "fingerprint" in check["certificate"]
+    assert rack.writes == []
+    done = run_module(convox_certificate, args, diff=True)
+    assert rack.writes == ["certificates.create", "certificates.apply"]
+    assert done["certificate"]["id"] == "cert-00000" and done["diff"]["after"]["id"] == "cert-00000"
+    apply_call = next(c for c in rack.calls if c[0] == "certificates.apply")
+    assert apply_call[1] == ("myapp", "web", 443, "cert-00000")
+    again = run_module(convox_certificate, args, diff=True)  # applying always changes
+    assert again["changed"] is True and again["imported"] is False
+    assert again["diff"]["before"]["id"] == "cert-00000"
+
+
+def test_certificate_import_for_a_missing_app_fails_before_importing(run_module: Any, rack: FakeRack) -> None:
+    rack.version = V2
+    args = {"certificate": CERT_PEM, "private_key": KEY_PEM, "app": "nope", "service": "web", "port": 443}
+    result = run_module(convox_certificate, args)
+    assert result["failed"] is True and "app not found: nope" in result["msg"]
+    assert result["msg"].startswith("Could not apply certificate to port 443 of service web of app nope")
+    assert rack.writes == []
+
+
+def test_certificate_failure_messages_name_what_was_done(run_module: Any, rack: FakeRack) -> None:
+    rack.certificates_list = _raise(errors.ConvoxServerError(500, "boom"))  # type: ignore[method-assign]
+    imported = run_module(convox_certificate, {"certificate": CERT_PEM, "private_key": KEY_PEM})
+    assert imported["msg"].startswith("Could not read certificates on rack at http://127.0.0.1:9: boom.")
+    by_id = run_module(convox_certificate, {"id": "cert-1"})
+    assert by_id["msg"].startswith("Could not manage certificate cert-1 on rack at http://127.0.0.1:9: boom.")
+    listed = run_module(convox_certificate_info, {})
+    assert listed["msg"].startswith("Could not list certificates on rack at http://127.0.0.1:9: boom.")
+    assert imported["failure"]["status"] == listed["failure"]["status"] == 500
+
+
+def test_certificate_info_shows_time_like_the_managing_module(run_module: Any, rack: FakeRack) -> None:
+    rack.certs["cert-a"] = {
+        "id": "cert-a",
+        "domain": "a",
+        "domains": ["a"],
+        "expiration": "2049-12-31T23:59:59.5+01:00",
+    }
+    listed = run_module(convox_certificate_info, {})["certificates"][0]
+    managed = run_module(convox_certificate, {"id": "cert-a"})["certificate"]
+    assert listed["expiration"] == managed["expiration"] == "2049-12-31T22:59:59Z"
+    assert {k: v for k, v in listed.items() if k != "days_left"} == managed
+
+
+def test_registry_and_resource_info_failures_name_the_list(run_module: Any, rack: FakeRack) -> None:
+    rack.registries_list = _raise(errors.ConvoxServerError(500, "boom"))  # type: ignore[method-assign]
+    assert run_module(convox_registry_info, {})["msg"].startswith("Could not list registries on ")
+    rack.resources_list = _raise(errors.ConvoxServerError(500, "boom"))  # type: ignore[method-assign]
+    assert run_module(convox_resource_info, {})["msg"].startswith("Could not list rack resources on ")
+    assert run_module(convox_resource_info, {"app": "myapp"})["msg"].startswith(
+        "Could not list resources of app myapp on "
+    )
+    rack.resources_types = _raise(errors.ConvoxForbiddenError(403, "forbidden"))  # type: ignore[method-assign]
+    rack.resources_list = lambda app=None: []  # type: ignore[method-assign]
+    typed = run_module(convox_resource_info, {"types": True})
+    assert typed["msg"].startswith("Could not list resource types (this needs credentials with write access) on ")
+
+
+def test_resource_secret_parameters_are_masked_everywhere(run_module: Any, rack: FakeRack) -> None:
+    rack.version = V2
+    webhook(rack)
+    args = {"name": "hook", "parameters": {"Url": "https://u:urlpw555@h.example.com", "Token": "tok-1234"}}
+    rack.resources_update = _raise(errors.ConvoxServerError(500, "rejected tok-1234 and urlpw555"))  # type: ignore[method-assign]
+    result = run_module(convox_resource, args, diff=True)
+    assert result["failed"] is True
+    assert "tok-1234" not in shown(result) and "urlpw555" not in shown(result)
+
+
+def test_letsencrypt_check_mode_diff_and_predicted_result(run_module: Any, rack: FakeRack) -> None:
+    rack.letsencrypt = {"role": "arn:old", "solvers": [{"id": 2, "dns-zones": ["b.org"]}]}
+    check = run_module(convox_letsencrypt, {"role": "arn:new"}, check=True, diff=True)
+    assert check["changed"] is True and rack.writes == []
+    assert check["diff"]["before"]["role"] == "arn:old" and check["diff"]["after"]["role"] == "arn:new"
+    assert check["letsencrypt"]["solvers"] == [{"id": 2, "dns_zones": ["b.org"], "route53": None}]
+    cleared = run_module(convox_letsencrypt, {"state": "absent"}, check=True, diff=True)
+    assert cleared["letsencrypt"] == {"role": "", "solvers": []} and cleared["diff"]["before"]["role"] == "arn:old"
+    assert rack.writes == []
+    failed = run_module(convox_letsencrypt, {"role": "x"}, check=True)
+    assert failed["changed"] is True  # check mode on the same state: still predicted, nothing sent
+    rack.system_letsencrypt_config = _raise(errors.ConvoxServerError(500, "boom"))  # type: ignore[method-assign]
+    broken = run_module(convox_letsencrypt, {"role": "x"})
+    assert broken["msg"].startswith("Could not read the Let's Encrypt configuration on ")
+
+
+def test_certificate_present_selects_by_pem_before_id_or_domain(run_module: Any, rack: FakeRack) -> None:
+    rack.certs["cert-x"] = {"id": "cert-x", "domain": "example.com", "domains": ["example.com"], "expiration": None}
+    for other in ({"domain": "example.com"}, {"id": "cert-x"}):
+        args = dict(other, certificate=CERT_PEM, private_key=KEY_PEM)
+        result = run_module(convox_certificate, args, check=True)
+        assert result["imported"] is True and result["certificate"]["id"] == "(new certificate)"
     assert rack.writes == []
