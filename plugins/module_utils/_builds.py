@@ -5,14 +5,16 @@
 
 Not a public API. What does not need a task (fingerprints, finding a build again, reading an
 export's manifest) is in the client, ``resources/builds.py``; this file adds the parts that
-read a task's options and report through its context.
+read a task's options and report through its context, in the steps of an ``ActionTask``:
+``check_source`` (``validate``), ``plan_build`` (``prepare``: GET only), then ``start_build``
+(``perform``) or ``predict_build`` (``predict``); ``promote`` for every module that promotes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from typing import Any, Dict, Optional
+from typing import Any, ClassVar, Dict, Optional
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as _errors
 from ansible_collections.convox.convox.plugins.module_utils import waits
@@ -40,6 +42,18 @@ BUILD_MODULE_OPTIONS: Dict[str, Any] = {
 }
 
 
+def check_source(cm: ConvoxModule) -> None:
+    """Refuse a ``path`` that cannot be built (no directory, no manifest) before any request."""
+    path = cm.params.get("path")
+    if not path:
+        return
+    if not os.path.isdir(path):
+        cm.fail(f"path {path} is not a directory; give the directory that holds convox.yml.")
+    manifest = cm.params.get("manifest") or "convox.yml"
+    if not os.path.isfile(os.path.join(path, manifest)):
+        cm.fail(f"{manifest} not found in {path}; give the app's directory or set manifest.")
+
+
 class BuildSource:
     """Where a build comes from (``path``, ``url`` or ``import``) and its fingerprint."""
 
@@ -51,14 +65,10 @@ class BuildSource:
 
     @classmethod
     def from_params(cls, cm: ConvoxModule) -> BuildSource:
+        """The source in the task's params (``check_source`` has vetted a ``path``)."""
         params = cm.params
         if params.get("path"):
             path = params["path"]
-            if not os.path.isdir(path):
-                cm.fail(f"path {path} is not a directory; give the directory that holds convox.yml.")
-            manifest = params.get("manifest") or "convox.yml"
-            if not os.path.isfile(os.path.join(path, manifest)):
-                cm.fail(f"{manifest} not found in {path}; give the app's directory or set manifest.")
             try:
                 data, sha = cm.client.builds.source_archive(path)
             except OSError as exc:
@@ -114,7 +124,7 @@ def promote(cm: ConvoxModule, app: str, release_id: str, force: bool = False) ->
 
 
 class BuildOutcome:
-    """What ``ensure_build`` did: the build as a result dict, whether it is new, its token."""
+    """What a build step did (or would do): the build as a result dict, whether it is new, its token."""
 
     def __init__(self, changed: bool, build: Dict[str, Any], fingerprint: str, before_id: str) -> None:
         self.changed = changed
@@ -123,50 +133,73 @@ class BuildOutcome:
         self.before_id = before_id
 
 
-def ensure_build(cm: ConvoxModule, app: str, wait: bool = True, lookback: int = 20) -> BuildOutcome:
-    """Find a build of the source in the task's params, or start one (GET only in check mode).
+class BuildPlan:
+    """What ``plan_build`` read: the source, its fingerprint token, the build that already has it."""
+
+    def __init__(self, app: str, source: BuildSource, token: str, existing: Any, description: str) -> None:
+        self.app = app
+        self.source = source
+        self.token = token
+        self.existing = existing
+        self.description = description
+        self.import_description = self.import_manifest = ""
+        if source.kind == "import":
+            self.import_description, self.import_manifest = _builds.import_manifest(source.data or b"")
+
+    def reused(self, build: Any) -> BuildOutcome:
+        found = build_view(build)
+        return BuildOutcome(False, found, self.token, found.get("id", ""))
+
+
+def plan_build(cm: ConvoxModule, app: str, lookback: int = 20) -> BuildPlan:
+    """Read the source in the task's params and find a build of it (GET only).
 
     Reads ``path``/``url``/``import``, ``manifest``, ``description``, ``build_args``,
-    ``no_cache``, ``development`` and ``force`` from ``cm.params``.
+    ``development`` and ``force`` from ``cm.params``.
     """
     params = cm.params
     source = BuildSource.from_params(cm)
-    result_options = {
-        "manifest": params.get("manifest"),
-        "build_args": params.get("build_args"),
-        "development": params.get("development"),
-    }
-    import_description = import_manifest_text = ""
     if source.kind == "import":
-        import_description, import_manifest_text = _builds.import_manifest(source.data or b"")
         token = _builds.FINGERPRINT_PREFIX + source.sha256
     else:
+        result_options = {key: params.get(key) for key in ("manifest", "build_args", "development")}
         token = _builds.build_fingerprint(source.sha256, result_options)
-    client = cm.client
+    description = _builds.describe_build(params.get("description"), token)
+    plan = BuildPlan(app, source, token, None, description)
     cm.set_context("list the builds of", f"app {app}")
-    builds = client.builds.list(app, limit=lookback)
-    existing = None
+    builds = cm.client.builds.list(app, limit=lookback)
     if not params.get("force"):
         if source.kind == "import":
-            existing = _builds.find_import(builds, import_description, import_manifest_text)
+            plan.existing = _builds.find_import(builds, plan.import_description, plan.import_manifest)
         else:
-            existing = _builds.find_build(builds, token)
-    if existing is not None:
-        if getattr(existing, "status", "") != "complete" and wait and not cm.check_mode:
+            plan.existing = _builds.find_build(builds, token)
+    return plan
+
+
+def predict_build(plan: BuildPlan, wait: bool = True) -> BuildOutcome:
+    """The build a check-mode run reports: the one found, or a predicted new one."""
+    if plan.existing is not None:
+        return plan.reused(plan.existing)
+    finished = wait or plan.source.kind == "import"
+    predicted = {
+        "id": NEW_BUILD,
+        "app": plan.app,
+        "status": "complete" if finished else "running",
+        "description": plan.import_description if plan.source.kind == "import" else plan.description,
+        "release": NEW_RELEASE if finished else "",
+        "manifest": plan.import_manifest,
+    }
+    return BuildOutcome(True, predicted, plan.token, "")
+
+
+def start_build(cm: ConvoxModule, plan: BuildPlan, wait: bool = True) -> BuildOutcome:
+    """Reuse the build found (waiting for it with ``wait``) or start one: upload, build, wait."""
+    app, source, params, client = plan.app, plan.source, cm.params, cm.client
+    if plan.existing is not None:
+        existing = plan.existing
+        if getattr(existing, "status", "") != "complete" and wait:
             existing = wait_build(cm, app, existing)
-        found = build_view(existing)
-        return BuildOutcome(False, found, token, found.get("id", ""))
-    description = _builds.describe_build(params.get("description"), token)
-    if cm.check_mode:
-        predicted = {
-            "id": NEW_BUILD,
-            "app": app,
-            "status": "complete" if wait or source.kind == "import" else "running",
-            "description": import_description if source.kind == "import" else description,
-            "release": NEW_RELEASE if wait or source.kind == "import" else "",
-            "manifest": import_manifest_text,
-        }
-        return BuildOutcome(True, predicted, token, "")
+        return plan.reused(existing)
     if source.kind == "import":
         cm.set_context("import a build into", f"app {app}")
         build = client.builds.import_build(app, source.data)
@@ -180,7 +213,7 @@ def ensure_build(cm: ConvoxModule, app: str, wait: bool = True, lookback: int = 
         build = client.builds.create(
             app,
             url,
-            description=description,
+            description=plan.description,
             manifest=params.get("manifest") or None,
             build_args=normalize_scalar(params.get("build_args")) or None,
             no_cache=bool(params.get("no_cache")),
@@ -188,4 +221,25 @@ def ensure_build(cm: ConvoxModule, app: str, wait: bool = True, lookback: int = 
         )
     if wait and getattr(build, "status", "") != "complete":
         build = wait_build(cm, app, build)
-    return BuildOutcome(True, build_view(build), token, "")
+    return BuildOutcome(True, build_view(build), plan.token, "")
+
+
+class BuildSteps:
+    """What ``convox_build`` and ``convox_deploy`` share, mixed in before ``ActionTask``
+    (``class Build(BuildSteps, ActionTask)``): the build-source options, the app as identity,
+    the source checked in ``validate`` and the build planned (GET only) in ``prepare``."""
+
+    cm: ConvoxModule
+    options: ClassVar[Dict[str, Any]] = BUILD_OPTIONS
+    wait_options: ClassVar[bool] = True
+    module_options: ClassVar[Dict[str, Any]] = BUILD_MODULE_OPTIONS
+    kind: ClassVar[str] = "app"
+
+    def identity(self) -> str:
+        return str(self.cm.params["app"])
+
+    def validate(self) -> None:
+        check_source(self.cm)
+
+    def prepare(self) -> BuildPlan:
+        return plan_build(self.cm, self.identity())

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
 from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
-from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_scalar
+from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id, normalize_scalar
 
 Differences = Dict[str, Tuple[Any, Any]]
 
@@ -67,6 +67,24 @@ def merge_desired(current: Optional[Mapping[str, Any]], desired: Mapping[str, An
         else:
             result[key] = copy.deepcopy(want)
     return result
+
+
+def one_off_options(params: Mapping[str, Any], *keys: str) -> Dict[str, Any]:
+    """The options of a one-off process (``convox_run``, ``convox_process``) that the user set.
+
+    ``release`` is normalised like every release id, ``environment`` values become text (a
+    ``None`` value an empty one).
+    """
+    options: Dict[str, Any] = {}
+    for key in keys:
+        value = params.get(key)
+        if key == "release":
+            value = normalize_id(value)
+        elif key == "environment" and value:
+            value = {str(k): "" if v is None else str(v) for k, v in value.items()}
+        if value is not None and value != "" and value != {}:
+            options[key] = value
+    return options
 
 
 class ConvoxTask:
@@ -283,6 +301,12 @@ class ActionTask(ConvoxTask):
         """Result keys a skipped (check mode) run still returns."""
         return {}
 
+    def removed(self, key: str, current: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        """The result of removing ``current`` (shown under ``key``): no change when it is gone already."""
+        if current is None:
+            return {"changed": False, "diff": self.cm.diff({}, {}), key: {}}
+        return {"diff": self.cm.diff(current, {}), key: current}
+
     def run(self) -> None:
         prepared = self.prepare()
         result = dict(self.predict(prepared) if self.cm.check_mode else self.perform(prepared))
@@ -314,6 +338,10 @@ class InfoTask(ConvoxTask):
         except self.cm.not_found():
             return []
 
+    def result(self) -> Dict[str, Any]:
+        """The whole result: the list under ``result_key`` and ``extra()``; or what a module
+        that answers with several keys (``convox_rack_info``) returns instead."""
+        return {self.result_key: self.items(), **self.extra()}
+
     def run(self) -> None:
-        items = self.items()
-        self.cm.exit(False, **{self.result_key: items}, **self.extra())
+        self.cm.exit(False, **self.result())

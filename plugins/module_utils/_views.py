@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from ansible_collections.convox.convox.plugins.module_utils._convert import format_time
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id, normalize_scalar
 
 # What a secret looks like in diffs and results.
@@ -53,7 +54,8 @@ def time_text(value: Any) -> str:
     parsed = parse_time(value)
     if parsed is None:
         return "" if value in (None, "") or isinstance(value, datetime.datetime) else str(value)
-    return parsed.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+    text: str = format_time(parsed.replace(microsecond=0))
+    return text
 
 
 def parse_time(value: Any) -> Optional[datetime.datetime]:
@@ -177,6 +179,27 @@ def hide_url_password(value: str) -> str:
     return URL_CREDENTIALS.sub(lambda m: m.group("head") + HIDDEN + "@", value)
 
 
+def resource_parameters_view(parameters: Optional[Mapping[str, Any]]) -> Dict[str, str]:
+    """Resource parameters as shown: secret-looking ones ``HIDDEN``, URL passwords hidden."""
+    return {
+        str(k): (HIDDEN if SECRET_KEY.search(str(k)) else hide_url_password(str(v)))
+        for k, v in (parameters or {}).items()
+    }
+
+
+def resource_secrets(parameters: Optional[Mapping[str, Any]]) -> List[str]:
+    """The secret values among resource parameters (what ``resource_parameters_view`` hides), to mask in output."""
+    values: List[str] = []
+    for key, value in (parameters or {}).items():
+        if value is None:
+            continue
+        if SECRET_KEY.search(str(key)):
+            values.append(str(value))
+        else:
+            values.extend(m.group(0)[len(m.group("head")) : -1] for m in URL_CREDENTIALS.finditer(str(value)))
+    return values
+
+
 def resource_view(resource: Any) -> Dict[str, Any]:
     """A resource (rack or app): app names only, credentials in its URL and parameters hidden."""
     if resource is None:
@@ -188,10 +211,7 @@ def resource_view(resource: Any) -> Dict[str, Any]:
         "type": str(data.get("type") or ""),
         "status": str(data.get("status") or ""),
         "url": hide_url_password(str(data.get("url") or "")),
-        "parameters": {
-            str(k): (HIDDEN if SECRET_KEY.search(str(k)) else hide_url_password(str(v)))
-            for k, v in (data.get("parameters") or {}).items()
-        },
+        "parameters": resource_parameters_view(data.get("parameters")),
         "apps": sorted(apps),
     }
 
@@ -228,3 +248,29 @@ def certificate_view(cert: Any, now: Optional[datetime.datetime] = None) -> Dict
         expires = parse_time(data.get("expiration"))
         view["days_left"] = (expires - now).days if expires else None
     return view
+
+
+# ---------------------------------------------------------------------------
+# Services, processes, instances and the rack, as the rack lists them
+
+
+def service_view(service: Any) -> Dict[str, Any]:
+    """A service of an app: name, count, cpu, memory, gpu, min, max, domain, ports..."""
+    return dict(to_plain(service) or {})
+
+
+def process_view(process: Any) -> Dict[str, Any]:
+    """A process: id, app, name (its service), command, release, status, started, ports..."""
+    return dict(to_plain(process) or {})
+
+
+def instance_view(instance: Any) -> Dict[str, Any]:
+    """An instance (cluster node): id, status, CPU and memory use and capacity, processes, IPs..."""
+    return dict(to_plain(instance) or {})
+
+
+def rack_view(system: Any) -> Dict[str, Any]:
+    """The rack (``GET /system``), with ``parameters`` always a mapping (v3 racks list none)."""
+    data = dict(to_plain(system) or {})
+    data["parameters"] = data.get("parameters") or {}
+    return data

@@ -106,7 +106,6 @@ app:
 
 from typing import Any, Dict, Optional
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
 from ansible_collections.convox.convox.plugins.module_utils._tasks import (
     DeclarativeResource,
     compare_subset,
@@ -117,6 +116,13 @@ from ansible_collections.convox.convox.plugins.module_utils._wire import normali
 
 
 class App(DeclarativeResource):
+    options = {
+        "name": {"type": "str", "required": True},
+        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+        "lock": {"type": "bool"},
+        "parameters": {"type": "dict"},
+    }
+    wait_options = True
     result_key = "app"
     kind = "app"
 
@@ -219,16 +225,7 @@ class App(DeclarativeResource):
 
 
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "name": {"type": "str", "required": True},
-            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-            "lock": {"type": "bool"},
-            "parameters": {"type": "dict"},
-        },
-        wait=True,
-    )
-    App(cm).execute()
+    App.main()
 
 
 if __name__ == "__main__":

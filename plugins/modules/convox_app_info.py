@@ -79,25 +79,29 @@ apps:
       sample: router.0a1b2c.convox.cloud
 """
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from typing import Any, Dict, List
+
+from ansible_collections.convox.convox.plugins.module_utils._tasks import InfoTask
 from ansible_collections.convox.convox.plugins.module_utils._views import app_view
 
 
+class AppInfo(InfoTask):
+    options = {"name": {"type": "str"}}
+    result_key = "apps"
+    kind = "app"
+
+    @property
+    def target(self) -> str:
+        return f"app {self.params['name']}" if self.params.get("name") else "apps"
+
+    def items(self) -> List[Dict[str, Any]]:
+        name = self.params.get("name")
+        apps = self.found(self.client.apps.get, name) if name else self.client.apps.list()
+        return [app_view(app) for app in apps]
+
+
 def main() -> None:
-    cm = ConvoxModule({"name": {"type": "str"}})
-
-    def run() -> None:
-        name = cm.params.get("name")
-        if name:
-            try:
-                apps = [cm.client.apps.get(name)]
-            except cm.not_found():
-                apps = []
-        else:
-            apps = cm.client.apps.list()
-        cm.exit(False, apps=[app_view(app) for app in apps])
-
-    cm.run(run, "read", f"app {cm.params['name']}" if cm.params.get("name") else "apps")
+    AppInfo.main()
 
 
 if __name__ == "__main__":

@@ -102,35 +102,43 @@ fingerprint:
   sample: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 """
 
+from typing import Any, Dict
+
 from ansible_collections.convox.convox.plugins.module_utils._builds import (
-    BUILD_MODULE_OPTIONS,
-    BUILD_OPTIONS,
-    ensure_build,
+    BuildOutcome,
+    BuildPlan,
+    BuildSteps,
+    predict_build,
+    start_build,
 )
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
 
 
-def main() -> None:
-    cm = ConvoxModule(
-        BUILD_OPTIONS,
-        wait=True,
-        **BUILD_MODULE_OPTIONS,
-    )
-    app_name = cm.params["app"]
+class Build(BuildSteps, ActionTask):
+    """Build the source unless a build of it (same fingerprint) exists; check mode predicts the build."""
 
-    def run() -> None:
-        outcome = ensure_build(cm, app_name, wait=cm.wait)
-        cm.exit(
-            outcome.changed,
-            diff=cm.diff(
+    action = "build"
+
+    def perform(self, prepared: BuildPlan) -> Dict[str, Any]:
+        return self.result(start_build(self.cm, prepared, wait=self.cm.wait))
+
+    def predict(self, prepared: BuildPlan) -> Dict[str, Any]:
+        return self.result(predict_build(prepared, wait=self.cm.wait))
+
+    def result(self, outcome: BuildOutcome) -> Dict[str, Any]:
+        return {
+            "changed": outcome.changed,
+            "diff": self.cm.diff(
                 {"build": outcome.before_id},
                 {"build": outcome.build.get("id", ""), "fingerprint": outcome.fingerprint},
             ),
-            build=outcome.build,
-            fingerprint=outcome.fingerprint,
-        )
+            "build": outcome.build,
+            "fingerprint": outcome.fingerprint,
+        }
 
-    cm.run(run, "build", f"app {app_name}")
+
+def main() -> None:
+    Build.main()
 
 
 if __name__ == "__main__":

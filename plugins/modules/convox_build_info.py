@@ -78,33 +78,38 @@ builds:
       type: str
 """
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from typing import Any, Dict, List
+
+from ansible_collections.convox.convox.plugins.module_utils._tasks import InfoTask
 from ansible_collections.convox.convox.plugins.module_utils._views import build_view
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 
-def main() -> None:
-    cm = ConvoxModule(
-        {"app": {"type": "str", "required": True}, "id": {"type": "str"}, "limit": {"type": "int"}},
-    )
-    params = cm.params
-    if params.get("limit") is not None and params["limit"] < 1:
-        cm.fail("limit must be 1 or more.")
-    app_name = params["app"]
+class BuildInfo(InfoTask):
+    options = {"app": {"type": "str", "required": True}, "id": {"type": "str"}, "limit": {"type": "int"}}
+    result_key = "builds"
+    kind = "app"
+    action = "list the builds of"
 
-    def run() -> None:
-        build_id = normalize_id(params.get("id"))
+    def identity(self) -> str:
+        return str(self.params["app"])
+
+    def validate(self) -> None:
+        if self.params.get("limit") is not None and self.params["limit"] < 1:
+            self.cm.fail("limit must be 1 or more.")
+
+    def items(self) -> List[Dict[str, Any]]:
+        app, build_id = self.identity(), normalize_id(self.params.get("id"))
         if build_id:
-            cm.set_context("read", f"build {build_id} of app {app_name}")
-            try:
-                builds = [cm.client.builds.get(app_name, build_id)]
-            except cm.not_found():
-                builds = []
+            self.cm.set_context("read", f"build {build_id} of app {app}")
+            builds = self.found(self.client.builds.get, app, build_id)
         else:
-            builds = cm.client.builds.list(app_name, limit=params.get("limit"))
-        cm.exit(False, builds=[build_view(build) for build in builds])
+            builds = self.client.builds.list(app, limit=self.params.get("limit"))
+        return [build_view(build) for build in builds]
 
-    cm.run(run, "list the builds of", f"app {app_name}")
+
+def main() -> None:
+    BuildInfo.main()
 
 
 if __name__ == "__main__":

@@ -116,84 +116,91 @@ fingerprint:
   sample: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 """
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
-from ansible_collections.convox.convox.plugins.module_utils._builds import ensure_build, promote
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._builds import (
+    BUILD_OPTIONS,
+    BuildOutcome,
+    BuildPlan,
+    BuildSteps,
+    predict_build,
+    promote,
+    start_build,
+)
+from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
 from ansible_collections.convox.convox.plugins.module_utils._views import NEW_BUILD, NEW_RELEASE, release_view
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 
-def main() -> None:
-    cm = ConvoxModule(
-        {
-            "app": {"type": "str", "required": True},
-            "path": {"type": "path"},
-            "url": {"type": "str"},
-            "manifest": {"type": "str"},
-            "description": {"type": "str"},
-            "build_args": {"type": "dict"},
-            "no_cache": {"type": "bool", "default": False},
-            "development": {"type": "bool", "default": False},
-            "force": {"type": "bool", "default": False},
-        },
-        wait=True,
-        mutually_exclusive=[("path", "url")],
-        required_one_of=[("path", "url")],
-    )
-    app_name = cm.params["app"]
+class Deploy(BuildSteps, ActionTask):
+    """Build the source (or find its build), then promote a release of that build unless it runs already."""
 
-    def run() -> None:
-        client = cm.client
-        outcome = ensure_build(cm, app_name, wait=True)
-        build = outcome.build
-        build_id = build.get("id", "")
-        cm.set_context("read", f"app {app_name}")
-        active = normalize_id(client.apps.get(app_name).release)
-        active_release = client.releases.get(app_name, active) if active else None
-        active_build = normalize_id(getattr(active_release, "build", "")) if active_release is not None else ""
-        changed = outcome.changed
-        release: Dict[str, Any]
-        if not outcome.changed and build_id and active_build == build_id:
-            release = release_view(active_release)
-            release["active"] = True
-        elif cm.check_mode:
-            changed = True
-            release_id = build.get("release") or NEW_RELEASE
-            if build_id == NEW_BUILD or not _is_newest(cm, app_name, release_id):
-                release_id = NEW_RELEASE
-            release = {"id": release_id, "build": build_id, "active": True, "env_keys": []}
-        else:
-            changed = True
-            release_id = normalize_id(build.get("release"))
-            if not outcome.changed and not _is_newest(cm, app_name, release_id):
-                cm.set_context("create a release of", f"build {build_id} of app {app_name}")
-                release_id = normalize_id(client.releases.create(app_name, build=build_id).id)
-            if not release_id:
-                cm.fail(f"Build {build_id} of app {app_name} finished without a release; run the task again.")
-            promote(cm, app_name, release_id)
-            release = release_view(client.releases.get(app_name, release_id))
-            release["active"] = True
-        cm.exit(
-            changed,
-            diff=cm.diff(
-                {"build": active_build, "active_release": active},
-                {"build": build_id, "active_release": release.get("id", "")},
+    options = {key: spec for key, spec in BUILD_OPTIONS.items() if key != "import"}
+    module_options = {"mutually_exclusive": [("path", "url")], "required_one_of": [("path", "url")]}
+    action = "deploy"
+
+    def perform(self, prepared: BuildPlan) -> Dict[str, Any]:
+        app = self.identity()
+        outcome = start_build(self.cm, prepared, wait=True)
+        running = self.running(outcome)
+        if running is not None:
+            return self.result(outcome, False, running)
+        build_id = outcome.build.get("id", "")
+        release_id = normalize_id(outcome.build.get("release"))
+        if not outcome.changed and not self.is_newest(release_id):
+            self.cm.set_context("create a release of", f"build {build_id} of app {app}")
+            release_id = normalize_id(self.client.releases.create(app, build=build_id).id)
+        if not release_id:
+            self.cm.fail(f"Build {build_id} of app {app} finished without a release; run the task again.")
+        promote(self.cm, app, release_id)
+        return self.result(outcome, True, release_view(self.client.releases.get(app, release_id)))
+
+    def predict(self, prepared: BuildPlan) -> Dict[str, Any]:
+        outcome = predict_build(prepared, wait=True)
+        running = self.running(outcome)
+        if running is not None:
+            return self.result(outcome, False, running)
+        build_id = outcome.build.get("id", "")
+        release_id = outcome.build.get("release") or NEW_RELEASE
+        if build_id == NEW_BUILD or not self.is_newest(release_id):
+            release_id = NEW_RELEASE
+        return self.result(outcome, True, {"id": release_id, "build": build_id, "env_keys": []})
+
+    def running(self, outcome: BuildOutcome) -> Optional[Dict[str, Any]]:
+        """The active release (read after the build), when it runs the build found already."""
+        app = self.identity()
+        self.cm.set_context("read", f"app {app}")
+        self.active = normalize_id(self.client.apps.get(app).release)
+        current = self.client.releases.get(app, self.active) if self.active else None
+        self.active_build = normalize_id(getattr(current, "build", "")) if current is not None else ""
+        build_id = outcome.build.get("id", "")
+        if not outcome.changed and build_id and self.active_build == build_id:
+            return release_view(current)
+        return None
+
+    def is_newest(self, release_id: str) -> bool:
+        if not release_id or release_id == NEW_RELEASE:
+            return False
+        newest = self.client.releases.list(self.identity(), limit=1)
+        return bool(newest) and normalize_id(newest[0].id) == release_id
+
+    def result(self, outcome: BuildOutcome, changed: bool, release: Dict[str, Any]) -> Dict[str, Any]:
+        release["active"] = True
+        return {
+            "changed": changed,
+            "diff": self.cm.diff(
+                {"build": self.active_build, "active_release": self.active},
+                {"build": outcome.build.get("id", ""), "active_release": release.get("id", "")},
             ),
-            build=build,
-            release=release,
-            previous_release=active,
-            fingerprint=outcome.fingerprint,
-        )
-
-    cm.run(run, "deploy", f"app {app_name}")
+            "build": outcome.build,
+            "release": release,
+            "previous_release": self.active,
+            "fingerprint": outcome.fingerprint,
+        }
 
 
-def _is_newest(cm: ConvoxModule, app_name: str, release_id: str) -> bool:
-    if not release_id or release_id == NEW_RELEASE:
-        return False
-    newest = cm.client.releases.list(app_name, limit=1)
-    return bool(newest) and normalize_id(newest[0].id) == release_id
+def main() -> None:
+    Deploy.main()
 
 
 if __name__ == "__main__":

@@ -157,127 +157,137 @@ import re
 from typing import Any, Dict, List
 
 from ansible_collections.convox.convox.plugins.module_utils._builds import promote
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
 from ansible_collections.convox.convox.plugins.module_utils._views import NEW_RELEASE, env_diff, parse_env
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 _BAD_KEY = re.compile(r"[=\s]")
 
 
-def validate(cm: ConvoxModule) -> None:
-    """Bad input fails before anything is sent."""
-    params = cm.params
-    if params["state"] == "present":
-        if params.get("env") is None:
-            cm.fail("env is required with state=present (use env: {} with replace: true to clear the environment).")
-        if params.get("keys"):
-            cm.fail("keys is only used with state=absent; to set variables use env.")
-        names: List[str] = [str(k) for k in params["env"]]
-        for key, value in params["env"].items():
-            if value is not None and "\n" in str(value):
-                cm.fail(f"The value of {key} contains a newline, which a Convox environment cannot hold.")
-    else:
-        if params.get("env"):
-            cm.fail("env is only used with state=present; to remove variables list their names in keys.")
-        if params.get("replace"):
-            cm.fail("replace is only used with state=present.")
-        names = [str(k) for k in params.get("keys") or []]
-    for name in names:
-        if not name.strip() or _BAD_KEY.search(name):
-            cm.fail(f"Invalid environment variable name {name!r}: names must not be empty or contain '=' or spaces.")
+class Env(ActionTask):
+    """Plan the environment change (GET only), then write it as a new release and promote that."""
 
+    options = {
+        "app": {"type": "str", "required": True},
+        "env": {"type": "dict", "no_log": True},
+        "keys": {"type": "list", "elements": "str", "no_log": False},
+        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+        "replace": {"type": "bool", "default": False},
+        "promote": {"type": "bool", "default": True},
+        "base": {"type": "str", "default": "active", "choices": ["active", "latest"]},
+        "show_values": {"type": "bool", "default": False},
+    }
+    wait_options = True
+    module_options = {"required_if": [("state", "absent", ["keys"])]}
+    kind = "app"
+    action = "read the environment of"
 
-def _pending_release(client: Any, app_name: str, plan: Any, active: str) -> Any:
-    """The newest release when it already carries the wanted environment on the active build."""
-    newest = client.releases.list(app_name, limit=1)
-    if not newest or normalize_id(newest[0].id) == active or plan.base_release is None:
-        return None
-    candidate = newest[0]
-    if normalize_id(candidate.build) != normalize_id(plan.base_release.build):
-        return None
-    return candidate if parse_env(candidate.env) == plan.desired else None
+    def identity(self) -> str:
+        return str(self.params["app"])
 
-
-def main() -> None:
-    cm = ConvoxModule(
-        {
-            "app": {"type": "str", "required": True},
-            "env": {"type": "dict", "no_log": True},
-            "keys": {"type": "list", "elements": "str", "no_log": False},
-            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-            "replace": {"type": "bool", "default": False},
-            "promote": {"type": "bool", "default": True},
-            "base": {"type": "str", "default": "active", "choices": ["active", "latest"]},
-            "show_values": {"type": "bool", "default": False},
-        },
-        wait=True,
-        required_if=[("state", "absent", ["keys"])],
-    )
-    validate(cm)
-    params = cm.params
-    app_name = params["app"]
-
-    def run() -> None:
-        client = cm.client
-        app = client.apps.get(app_name)
-        active = normalize_id(getattr(app, "release", ""))
-        latest = params["base"] == "latest" or not active
-        source: Dict[str, Any] = {"latest": True} if latest else {"release": active}
+    def validate(self) -> None:
+        params, fail = self.params, self.cm.fail
         if params["state"] == "present":
-            plan = client.environment.plan(app_name, parse_env(params["env"]), replace=params["replace"], **source)
+            if params.get("env") is None:
+                fail("env is required with state=present (use env: {} with replace: true to clear the environment).")
+            if params.get("keys"):
+                fail("keys is only used with state=absent; to set variables use env.")
+            names: List[str] = [str(k) for k in params["env"]]
+            for key, value in params["env"].items():
+                if value is not None and "\n" in str(value):
+                    fail(f"The value of {key} contains a newline, which a Convox environment cannot hold.")
         else:
-            plan = client.environment.plan(app_name, None, remove=list(params["keys"]), **source)
+            if params.get("env"):
+                fail("env is only used with state=present; to remove variables list their names in keys.")
+            if params.get("replace"):
+                fail("replace is only used with state=present.")
+            names = [str(k) for k in params.get("keys") or []]
+        for name in names:
+            if not name.strip() or _BAD_KEY.search(name):
+                fail(f"Invalid environment variable name {name!r}: names must not be empty or contain '=' or spaces.")
+
+    def prepare(self) -> Any:
+        """The plan, and the release an earlier run left unpromoted (to promote instead of a new copy)."""
+        params, client, app = self.params, self.client, self.identity()
+        self.active = normalize_id(getattr(client.apps.get(app), "release", ""))
+        latest = params["base"] == "latest" or not self.active
+        source: Dict[str, Any] = {"latest": True} if latest else {"release": self.active}
+        if params["state"] == "present":
+            plan = client.environment.plan(app, parse_env(params["env"]), replace=params["replace"], **source)
+        else:
+            plan = client.environment.plan(app, None, remove=list(params["keys"]), **source)
         base = plan.base_release
-        base_id = normalize_id(getattr(base, "id", "")) if base is not None else ""
-        changed = bool(plan.changed_any)
-        release_id = base_id
-        release_build = getattr(base, "build", "") if base is not None else ""
-        cm.set_context("update the environment of", f"app {app_name}")
-        if changed:
-            pending = _pending_release(client, app_name, plan, active) if params["promote"] and not latest else None
-            if pending is not None:
-                # A previous run created this release but could not promote it: promote it now
-                # instead of piling up another copy.
-                release_id = normalize_id(pending.id)
-            elif cm.check_mode:
-                release_id = NEW_RELEASE
-            else:
-                new_release = client.environment.apply(plan)
-                release_id = normalize_id(new_release.id)
-                release_build = getattr(new_release, "build", "") or release_build
-        promoted = False
-        if params["promote"] and release_id and release_id != active:
-            if not release_build:
+        self.base_id = normalize_id(getattr(base, "id", "")) if base is not None else ""
+        self.build = getattr(base, "build", "") if base is not None else ""
+        self.pending = None
+        self.cm.set_context("update the environment of", f"app {app}")
+        if plan.changed_any and params["promote"] and not latest:
+            self.pending = self.pending_release(plan)
+        return plan
+
+    def pending_release(self, plan: Any) -> Any:
+        """The newest release when it already carries the wanted environment on the active build."""
+        newest = self.client.releases.list(self.identity(), limit=1)
+        if not newest or normalize_id(newest[0].id) == self.active or plan.base_release is None:
+            return None
+        candidate = newest[0]
+        if normalize_id(candidate.build) != normalize_id(plan.base_release.build):
+            return None
+        return candidate if parse_env(candidate.env) == plan.desired else None
+
+    def perform(self, prepared: Any) -> Dict[str, Any]:
+        release_id, build = self.base_id, self.build
+        if self.pending is not None:
+            release_id = normalize_id(self.pending.id)
+        elif prepared.changed_any:
+            new_release = self.client.environment.apply(prepared)
+            release_id = normalize_id(new_release.id)
+            build = getattr(new_release, "build", "") or build
+        return self.result(prepared, release_id, build)
+
+    def predict(self, prepared: Any) -> Dict[str, Any]:
+        release_id = self.base_id
+        if self.pending is not None:
+            release_id = normalize_id(self.pending.id)
+        elif prepared.changed_any:
+            release_id = NEW_RELEASE
+        return self.result(prepared, release_id, self.build)
+
+    def result(self, plan: Any, release_id: str, build: str) -> Dict[str, Any]:
+        """Promote ``release_id`` (unless in check mode) and say what changed."""
+        app, show_values = self.identity(), self.params["show_values"]
+        changed, promoted = bool(plan.changed_any), False
+        if self.params["promote"] and release_id and release_id != self.active:
+            if not build:
                 if changed:
-                    cm.warn(
-                        f"App {app_name} has no build yet, so release {release_id} was not promoted; "
+                    self.cm.warn(
+                        f"App {app} has no build yet, so release {release_id} was not promoted; "
                         "the next build or deploy of the app carries this environment."
                     )
             else:
-                promoted = True
-                changed = True
-                if not cm.check_mode:
-                    promote(cm, app_name, release_id)
-        before, after = env_diff(plan.current, plan.desired, params["show_values"])
+                promoted = changed = True
+                if not self.cm.check_mode:
+                    promote(self.cm, app, release_id)
+        before, after = env_diff(plan.current, plan.desired, show_values)
         result: Dict[str, Any] = {
+            "changed": changed,
+            "diff": self.cm.diff(
+                {"active_release": self.active, "env": before},
+                {"active_release": release_id if promoted else self.active, "env": after},
+            ),
             "release": release_id,
-            "base_release": base_id,
+            "base_release": self.base_id,
             "env_keys": sorted(plan.desired),
             "changes": {"added": list(plan.added), "changed": list(plan.changed), "removed": list(plan.removed)},
             "promoted": promoted,
         }
-        if params["show_values"]:
+        if show_values:
             result["env"] = dict(plan.desired)
-        cm.exit(
-            changed,
-            diff=cm.diff(
-                {"active_release": active, "env": before},
-                {"active_release": release_id if promoted else active, "env": after},
-            ),
-            **result,
-        )
+        return result
 
-    cm.run(run, "read the environment of", f"app {app_name}")
+
+def main() -> None:
+    Env.main()
 
 
 if __name__ == "__main__":

@@ -63,36 +63,45 @@ release:
   sample: RABCDEFGHIJ
 """
 
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._tasks import InfoTask
 from ansible_collections.convox.convox.plugins.module_utils._views import parse_env
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 
-def main() -> None:
-    cm = ConvoxModule({"app": {"type": "str", "required": True}, "release": {"type": "str"}})
-    app_name = cm.params["app"]
+class EnvInfo(InfoTask):
+    """The environment of a release: a mapping (``env``), not a list, so ``run`` reports it itself."""
 
-    def run() -> None:
-        client = cm.client
-        release_id = normalize_id(cm.params.get("release"))
-        env: Dict[str, Any] = {}
+    options = {"app": {"type": "str", "required": True}, "release": {"type": "str"}}
+    kind = "app"
+    action = "read the environment of"
+
+    def identity(self) -> str:
+        return str(self.params["app"])
+
+    def read(self) -> Tuple[str, Dict[str, Any]]:
+        """``(release id, environment)``: the given release, else the active one, else the newest."""
+        client, app = self.client, self.identity()
+        release_id = normalize_id(self.params.get("release"))
         if release_id:
-            cm.set_context("read", f"release {release_id} of app {app_name}")
-            env = parse_env(client.releases.get(app_name, release_id).env)
-        else:
-            release_id = normalize_id(client.apps.get(app_name).release)
-            if release_id:
-                env = parse_env(client.releases.get(app_name, release_id).env)
-            else:
-                newest = client.releases.list(app_name, limit=1)
-                if newest:
-                    release_id = normalize_id(newest[0].id)
-                    env = parse_env(newest[0].env)
-        cm.exit(False, env=env, env_keys=sorted(env), release=release_id)
+            self.cm.set_context("read", f"release {release_id} of app {app}")
+            return release_id, parse_env(client.releases.get(app, release_id).env)
+        release_id = normalize_id(client.apps.get(app).release)
+        if release_id:
+            return release_id, parse_env(client.releases.get(app, release_id).env)
+        newest = client.releases.list(app, limit=1)
+        if newest:
+            return normalize_id(newest[0].id), parse_env(newest[0].env)
+        return "", {}
 
-    cm.run(run, "read the environment of", f"app {app_name}")
+    def run(self) -> None:
+        release_id, env = self.read()
+        self.cm.exit(False, env=env, env_keys=sorted(env), release=release_id)
+
+
+def main() -> None:
+    EnvInfo.main()
 
 
 if __name__ == "__main__":

@@ -98,39 +98,12 @@ key_pair:
 from typing import Any, Dict, Optional
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, failure_details, is_v3_refusal
-from ansible_collections.convox.convox.plugins.module_utils._views import HIDDEN, to_plain
+from ansible_collections.convox.convox.plugins.module_utils._module import failure_details, is_v3_refusal
+from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
+from ansible_collections.convox.convox.plugins.module_utils._views import HIDDEN, instance_view, to_plain
 
 INSTANCES_HINT = "check it with convox instances"
-
-
-def find_instance(cm: ConvoxModule, instance_id: str) -> Optional[Dict[str, Any]]:
-    for instance in to_plain(cm.client.instances.list()) or []:
-        if instance.get("id") == instance_id:
-            return dict(instance)
-    return None
-
-
-def terminate(cm: ConvoxModule) -> None:
-    instance_id = cm.params["id"]
-    current = find_instance(cm, instance_id)
-    if current is None:
-        cm.exit(False, diff=cm.diff({}, {}), instance={})
-        return
-    if not cm.check_mode:
-        cm.set_context("terminate", f"instance {instance_id}")
-        try:
-            cm.client.instances.terminate(instance_id)
-        except cm.not_found():  # gone in the meantime
-            pass
-        if cm.wait:
-            cm.set_context("wait for", f"instance {instance_id} to terminate")
-            cm.poll(
-                lambda: (find_instance(cm, instance_id) is None, None),
-                f"instance {instance_id} to terminate",
-                hint=INSTANCES_HINT,
-            )
-    cm.exit(True, diff=cm.diff(current, {}), instance=current)
+ROLL = "roll the instance key"
 
 
 def keyroll_refusal(system: Dict[str, Any]) -> Optional[str]:
@@ -146,61 +119,97 @@ def keyroll_refusal(system: Dict[str, Any]) -> Optional[str]:
     return None
 
 
-def rekey(cm: ConvoxModule) -> None:
-    system = to_plain(cm.client.system.get()) or {}
-    refusal = keyroll_refusal(system)
-    if refusal:
-        cm.fail(
-            f"Could not roll the instance key on {cm.rack_label}: {refusal} Nothing was sent.",
-            failure={"kind": "Unsupported", "provider": system.get("provider"), "version": system.get("version")},
-        )
-    if cm.check_mode:
-        predicted = {"name": "(new key pair)", "private_key": HIDDEN}
-        cm.exit(True, diff=cm.diff({}, {"name": predicted["name"]}), key_pair=predicted)
-        return
-    cm.set_context("roll the instance key")
-    try:
-        pair = to_plain(cm.client.instances.keyroll())
-    except convox_errors.ConvoxAPIError as exc:
-        if not is_v3_refusal(exc):
-            raise
-        cm.fail(
-            f"Could not roll the instance key on {cm.rack_label}: the rack answered that it does not support "
-            "keyroll (only AWS racks do). Rotate node access with the provider's own tools instead.",
-            failure=failure_details(exc),
-        )
-        return
-    pair = dict(pair or {})
-    if not pair and cm.wait:  # v2 racks answer ok and roll asynchronously
-        cm.set_context("wait for", "the rack to finish the key roll")
-        cm.poll(
-            lambda: ((to_plain(cm.client.system.get()) or {}).get("status") == "running", None),
-            "the rack to finish the key roll",
-            hint=INSTANCES_HINT,
-        )
-    private_key = pair.get("private_key")
-    if private_key and not cm.no_log:
-        pair["private_key"] = HIDDEN
-        cm.warn(
-            "The new private key is hidden because the task does not set no_log: true; "
-            "set it to receive the key in key_pair.private_key."
-        )
-    cm.exit(True, diff=cm.diff({}, {"name": pair.get("name")}), key_pair=pair)
+class Instance(ActionTask):
+    """``state=absent``: terminate the instance ``id``; ``state=rekeyed``: roll the instances' SSH key."""
+
+    options = {
+        "id": {"type": "str"},
+        "state": {"type": "str", "choices": ["absent", "rekeyed"], "required": True},
+    }
+    wait_options = True
+    module_options = {"required_if": [("state", "absent", ["id"])]}
+    kind = "instance"
+    action = "read"
+
+    def identity(self) -> str:
+        return str(self.params.get("id") or "")
+
+    @property
+    def rekey(self) -> bool:
+        return bool(self.params["state"] == "rekeyed")
+
+    def find(self) -> Optional[Dict[str, Any]]:
+        for instance in self.client.instances.list() or []:
+            view = instance_view(instance)
+            if view.get("id") == self.identity():
+                return view
+        return None
+
+    def prepare(self) -> Optional[Dict[str, Any]]:
+        """The instance to terminate (``None`` when gone), or the check that the rack can roll its key."""
+        if not self.rekey:
+            return self.find()
+        self.cm.set_context(ROLL)
+        system = to_plain(self.client.system.get()) or {}
+        refusal = keyroll_refusal(system)
+        if refusal:
+            self.cm.fail(
+                f"Could not roll the instance key on {self.cm.rack_label}: {refusal} Nothing was sent.",
+                failure={"kind": "Unsupported", "provider": system.get("provider"), "version": system.get("version")},
+            )
+        return None
+
+    def predict(self, current: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        if self.rekey:
+            predicted = {"name": "(new key pair)", "private_key": HIDDEN}
+            return {"diff": self.cm.diff({}, {"name": predicted["name"]}), "key_pair": predicted}
+        return self.removed("instance", current)
+
+    def perform(self, current: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        if self.rekey:
+            return self.keyroll()
+        if current is not None:
+            self.cm.set_context("terminate", self.target)
+            try:
+                self.client.instances.terminate(self.identity())
+            except self.cm.not_found():  # gone in the meantime
+                pass
+            if self.cm.wait:
+                what = f"{self.target} to terminate"
+                self.cm.set_context("wait for", what)
+                self.cm.poll(lambda: (self.find() is None, None), what, hint=INSTANCES_HINT)
+        return self.removed("instance", current)
+
+    def keyroll(self) -> Dict[str, Any]:
+        try:
+            pair = dict(to_plain(self.client.instances.keyroll()) or {})
+        except convox_errors.ConvoxAPIError as exc:
+            if not is_v3_refusal(exc):
+                raise
+            self.cm.fail(
+                f"Could not roll the instance key on {self.cm.rack_label}: the rack answered that it does not support "
+                "keyroll (only AWS racks do). Rotate node access with the provider's own tools instead.",
+                failure=failure_details(exc),
+            )
+        if not pair and self.cm.wait:  # v2 racks answer ok and roll asynchronously
+            what = "the rack to finish the key roll"
+            self.cm.set_context("wait for", what)
+            self.cm.poll(
+                lambda: ((to_plain(self.client.system.get()) or {}).get("status") == "running", None),
+                what,
+                hint=INSTANCES_HINT,
+            )
+        if pair.get("private_key") and not self.cm.no_log:
+            pair["private_key"] = HIDDEN
+            self.cm.warn(
+                "The new private key is hidden because the task does not set no_log: true; "
+                "set it to receive the key in key_pair.private_key."
+            )
+        return {"diff": self.cm.diff({}, {"name": pair.get("name")}), "key_pair": pair}
 
 
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "id": {"type": "str"},
-            "state": {"type": "str", "choices": ["absent", "rekeyed"], "required": True},
-        },
-        wait=True,
-        required_if=[("state", "absent", ["id"])],
-    )
-    if cm.params["state"] == "absent":
-        cm.run(lambda: terminate(cm), "read", f"instance {cm.params['id']}")
-    else:
-        cm.run(lambda: rekey(cm), "roll the instance key")
+    Instance.main()
 
 
 if __name__ == "__main__":

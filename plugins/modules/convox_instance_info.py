@@ -97,22 +97,30 @@ instances:
       sample: "2026-05-01T12:00:00Z"
 """
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
-from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
+from typing import Any, Dict, List
+
+from ansible_collections.convox.convox.plugins.module_utils._tasks import InfoTask
+from ansible_collections.convox.convox.plugins.module_utils._views import instance_view
+
+
+class InstanceInfo(InfoTask):
+    options = {"id": {"type": "str"}}
+    result_key = "instances"
+    action = "list the instances"
+
+    def identity(self) -> str:
+        return ""
+
+    def items(self) -> List[Dict[str, Any]]:
+        wanted = self.params.get("id")
+        instances = [instance_view(i) for i in self.client.instances.list() or []]
+        if wanted:
+            instances = [i for i in instances if i.get("id") == wanted]
+        return sorted(instances, key=lambda i: str(i.get("id")))
 
 
 def main() -> None:
-    cm = ConvoxModule({"id": {"type": "str"}})
-    wanted = cm.params.get("id")
-
-    def gather() -> None:
-        instances = to_plain(cm.client.instances.list()) or []
-        if wanted:
-            instances = [i for i in instances if i.get("id") == wanted]
-        instances.sort(key=lambda i: str(i.get("id")))
-        cm.exit(False, instances=instances)
-
-    cm.run(gather, "list the instances")
+    InstanceInfo.main()
 
 
 if __name__ == "__main__":

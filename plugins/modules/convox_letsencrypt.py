@@ -109,7 +109,8 @@ letsencrypt:
 
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, upper_first
+from ansible_collections.convox.convox.plugins.module_utils._module import upper_first
+from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource, merge_desired
 from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 
 ROUTE53_KEYS = ("hosted_zone_id", "region", "role")
@@ -147,64 +148,71 @@ def desired_solvers(given: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return sorted(solvers, key=lambda s: s["id"])
 
 
-def main() -> None:
-    cm = ConvoxModule(
-        {
-            "role": {"type": "str"},
-            "solvers": {
-                "type": "list",
-                "elements": "dict",
-                "options": {
-                    "id": {"type": "int"},
-                    "dns_zones": {"type": "list", "elements": "str", "required": True},
-                    "route53": {
-                        "type": "dict",
-                        "options": {
-                            "hosted_zone_id": {"type": "str"},
-                            "region": {"type": "str"},
-                            "role": {"type": "str"},
-                        },
-                    },
+class LetsEncrypt(DeclarativeResource):
+    """One document that always exists: present lays the options over it, absent empties it."""
+
+    options = {
+        "role": {"type": "str"},
+        "solvers": {
+            "type": "list",
+            "elements": "dict",
+            "options": {
+                "id": {"type": "int"},
+                "dns_zones": {"type": "list", "elements": "str", "required": True},
+                "route53": {
+                    "type": "dict",
+                    "options": {"hosted_zone_id": {"type": "str"}, "region": {"type": "str"}, "role": {"type": "str"}},
                 },
             },
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
-    )
-    params = cm.params
-    if params["state"] == "absent" and (params.get("role") or params.get("solvers")):
-        cm.fail("With state=absent the configuration is cleared; leave role and solvers out.")
-    if params.get("solvers") is not None:
-        ids = [s["id"] for s in params["solvers"] if s.get("id") is not None]
-        if len(ids) != len(set(ids)):
-            cm.fail("Each solver needs its own id; the same id is given twice.")
-        for solver in params["solvers"]:
-            if not [z for z in solver["dns_zones"] if z and z.strip()]:
-                cm.fail("Every solver needs at least one DNS zone in dns_zones.")
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    }
+    result_key = "letsencrypt"
+    kind = "the Let's Encrypt configuration"
 
-    def run() -> None:
+    def identity(self) -> str:
+        return ""
+
+    def validate(self) -> None:
+        params = self.params
+        if params["state"] == "absent" and (params.get("role") or params.get("solvers")):
+            self.cm.fail("With state=absent the configuration is cleared; leave role and solvers out.")
+        ids = [s["id"] for s in params.get("solvers") or [] if s.get("id") is not None]
+        if len(ids) != len(set(ids)):
+            self.cm.fail("Each solver needs its own id; the same id is given twice.")
+        if any(not [z for z in s["dns_zones"] if z and z.strip()] for s in params.get("solvers") or []):
+            self.cm.fail("Every solver needs at least one DNS zone in dns_zones.")
+
+    def read(self) -> Optional[Dict[str, Any]]:
         try:
-            current = normalize(cm.client.system.letsencrypt_config())
-        except cm.not_found() as exc:
-            cm.fail(
-                f"{upper_first(cm.rack_label)} has no Let's Encrypt configuration API (only Convox v3 racks have "
+            return normalize(self.cm.client.system.letsencrypt_config())
+        except self.cm.not_found() as exc:
+            self.cm.fail(
+                f"{upper_first(self.cm.rack_label)} has no Let's Encrypt configuration API (only Convox v3 racks have "
                 "one). On a v2 rack, manage certificates with convox.convox.convox_certificate instead.",
                 failure={"status": getattr(exc, "status_code", None), "message": str(exc)},
             )
-            return
-        if params["state"] == "absent":
-            desired: Dict[str, Any] = {"role": "", "solvers": []}
-        else:
-            desired = {
-                "role": current["role"] if params.get("role") is None else params["role"],
-                "solvers": current["solvers"] if params.get("solvers") is None else desired_solvers(params["solvers"]),
-            }
-        changed = desired != current
-        if changed and not cm.check_mode:
-            cm.set_context("update", "the Let's Encrypt configuration")
-            cm.client.system.letsencrypt_config_set(desired)
-        cm.exit(changed, diff=cm.diff(current, desired), letsencrypt=desired)
+        return None  # pragma: no cover - fail() does not return
 
-    cm.run(run, "read", "the Let's Encrypt configuration")
+    def desired(self) -> Dict[str, Any]:
+        """What the user set (None: keep the current value); absent: no role and no solvers."""
+        if self.params["state"] == "absent":
+            return {"role": "", "solvers": []}
+        solvers = self.params.get("solvers")
+        return {"role": self.params.get("role"), "solvers": None if solvers is None else desired_solvers(solvers)}
+
+    def update(self, current: Dict[str, Any], desired: Dict[str, Any], differences: Any) -> Dict[str, Any]:
+        config = merge_desired(current, desired)
+        self.cm.client.system.letsencrypt_config_set(config)
+        return config
+
+    def _absent(self, current: Optional[Dict[str, Any]]) -> None:
+        # The configuration always exists: clearing it converges it to desired() like present does.
+        self._present(current)
+
+
+def main() -> None:
+    LetsEncrypt.main()
 
 
 if __name__ == "__main__":

@@ -116,9 +116,8 @@ process:
 
 from typing import Any, Dict, Optional, Tuple
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
-from ansible_collections.convox.convox.plugins.module_utils._tasks import ConvoxTask
-from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
+from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask, one_off_options
+from ansible_collections.convox.convox.plugins.module_utils._views import process_view
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 NEW_PROCESS = "(new process)"
@@ -127,101 +126,102 @@ SETTLED = ("running", "complete", "failed", "crashed")
 PS_HINT = "check the process with convox ps"
 
 
-def get_process(cm: ConvoxModule, app: str, pid: str) -> Optional[Dict[str, Any]]:
-    process: Any = None
-    try:
-        process = to_plain(cm.client.processes.get(app, pid))
-    except cm.not_found():
+class Process(ActionTask):
+    """``state=started``: start a detached one-off process; ``state=absent``: stop the process ``id``."""
+
+    options = {
+        "app": {"type": "str", "required": True},
+        "state": {"type": "str", "choices": ["started", "absent"], "default": "started"},
+        "id": {"type": "str"},
+        "service": {"type": "str"},
+        "command": {"type": "str"},
+        "release": {"type": "str"},
+        "cpu": {"type": "int"},
+        "memory": {"type": "int"},
+        "environment": {"type": "dict", "no_log": True},
+    }
+    wait_options = True
+    module_options = {"required_if": [("state", "absent", ["id"]), ("state", "started", ["service"])]}
+    kind = "process"
+    action = "read"
+
+    @property
+    def app(self) -> str:
+        return str(self.params["app"])
+
+    @property
+    def stopping(self) -> bool:
+        return bool(self.params["state"] == "absent")
+
+    def identity(self) -> str:
+        return f"{self.params.get('id')} of app {self.app}"
+
+    def get(self, pid: str) -> Optional[Dict[str, Any]]:
+        try:
+            return process_view(self.client.processes.get(self.app, pid))
+        except self.cm.not_found():
+            return None
+
+    def prepare(self) -> Optional[Dict[str, Any]]:
+        """The process to stop (``None`` when gone), or the check that the service exists."""
+        if self.stopping:
+            return self.get(self.params["id"])
+        self.cm.set_context("read services of", f"app {self.app}")
+        self.service_of(self.app, self.params["service"], "Deploy a release that declares it first.")
         return None
-    return dict(process or {})
 
-
-def start(cm: ConvoxModule) -> None:
-    params = cm.params
-    app, service = params["app"], params["service"]
-    cm.set_context("read services of", f"app {app}")
-    ConvoxTask(cm).service_of(app, service, "Deploy a release that declares it first.")
-    release = normalize_id(params.get("release")) or None
-    if cm.check_mode:
+    def predict(self, current: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        if self.stopping:
+            return self.removed("process", current)
+        service = self.params["service"]
         predicted = {
             "id": NEW_PROCESS,
-            "app": app,
+            "app": self.app,
             "name": service,
             "service": service,
-            "command": params.get("command") or "",
-            "release": release or "",
+            "command": self.params.get("command") or "",
+            "release": normalize_id(self.params.get("release")),
             "status": "pending",
         }
-        cm.exit(True, diff=cm.diff({}, predicted), process=predicted)
-        return
-    options: Dict[str, Any] = {}
-    for key in ("command", "cpu", "memory"):
-        if params.get(key) is not None:
-            options[key] = params[key]
-    if release:
-        options["release"] = release
-    if params.get("environment"):
-        options["environment"] = {str(k): "" if v is None else str(v) for k, v in params["environment"].items()}
-    cm.set_context("start a process of", f"service {service} of app {app}")
-    process = to_plain(cm.client.processes.run(app, service, **options)) or {}
-    pid = process.get("id")
-    if cm.wait and pid:
-        cm.set_context("wait for", f"process {pid} of app {app}")
+        return {"diff": self.cm.diff({}, predicted), "process": predicted}
 
-        def settled() -> Tuple[bool, Optional[Dict[str, Any]]]:
-            current = get_process(cm, app, pid)
-            if current is None:  # finished and already cleaned up by the rack
-                return True, dict(process, status="complete")
-            return current.get("status") in SETTLED, current
+    def perform(self, current: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        if self.stopping:
+            if current is not None:
+                self.stop(self.params["id"])
+            return self.removed("process", current)
+        params, service = self.params, self.params["service"]
+        options = one_off_options(params, "command", "cpu", "memory", "release", "environment")
+        self.cm.set_context("start a process of", f"service {service} of app {self.app}")
+        process = process_view(self.client.processes.run(self.app, service, **options))
+        pid = process.get("id")
+        if self.cm.wait and pid:
+            what = f"process {pid} of app {self.app}"
+            self.cm.set_context("wait for", what)
 
-        process = cm.poll(settled, f"process {pid} of app {app} to start", hint=PS_HINT, max_delay=2.0)
-    cm.exit(True, diff=cm.diff({}, process), process=process)
+            def settled() -> Tuple[bool, Optional[Dict[str, Any]]]:
+                now = self.get(pid)
+                if now is None:  # finished and already cleaned up by the rack
+                    return True, dict(process, status="complete")
+                return now.get("status") in SETTLED, now
 
+            process = self.cm.poll(settled, f"{what} to start", hint=PS_HINT, max_delay=2.0)
+        return {"diff": self.cm.diff({}, process), "process": process}
 
-def stop(cm: ConvoxModule) -> None:
-    app, pid = cm.params["app"], cm.params["id"]
-    current = get_process(cm, app, pid)
-    if current is None:
-        cm.exit(False, diff=cm.diff({}, {}), process={})
-        return
-    if not cm.check_mode:
-        cm.set_context("stop", f"process {pid} of app {app}")
+    def stop(self, pid: str) -> None:
+        self.cm.set_context("stop", self.target)
         try:
-            cm.client.processes.stop(app, pid)
-        except cm.not_found():  # gone in the meantime: the end state is reached
+            self.client.processes.stop(self.app, pid)
+        except self.cm.not_found():  # gone in the meantime: the end state is reached
             pass
-        if cm.wait:
-            cm.set_context("wait for", f"process {pid} of app {app} to stop")
-            cm.poll(
-                lambda: (get_process(cm, app, pid) is None, None),
-                f"process {pid} of app {app} to stop",
-                hint=PS_HINT,
-                max_delay=2.0,
-            )
-    cm.exit(True, diff=cm.diff(current, {}), process=current)
+        if self.cm.wait:
+            what = f"{self.target} to stop"
+            self.cm.set_context("wait for", what)
+            self.cm.poll(lambda: (self.get(pid) is None, None), what, hint=PS_HINT, max_delay=2.0)
 
 
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "app": {"type": "str", "required": True},
-            "state": {"type": "str", "choices": ["started", "absent"], "default": "started"},
-            "id": {"type": "str"},
-            "service": {"type": "str"},
-            "command": {"type": "str"},
-            "release": {"type": "str"},
-            "cpu": {"type": "int"},
-            "memory": {"type": "int"},
-            "environment": {"type": "dict", "no_log": True},
-        },
-        wait=True,
-        required_if=[("state", "absent", ["id"]), ("state", "started", ["service"])],
-    )
-    app = cm.params["app"]
-    if cm.params["state"] == "absent":
-        cm.run(lambda: stop(cm), "read", f"process {cm.params['id']} of app {app}")
-    else:
-        cm.run(lambda: start(cm), "start a process of", f"app {app}")
+    Process.main()
 
 
 if __name__ == "__main__":

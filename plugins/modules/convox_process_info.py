@@ -89,46 +89,46 @@ processes:
       sample: ["3000"]
 """
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
-from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
+from typing import Any, Dict, List
+
+from ansible_collections.convox.convox.plugins.module_utils._tasks import InfoTask
+from ansible_collections.convox.convox.plugins.module_utils._views import process_view
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 
-def main() -> None:
-    cm = ConvoxModule(
-        {
-            "app": {"type": "str", "required": True},
-            "service": {"type": "str"},
-            "release": {"type": "str"},
-            "id": {"type": "str"},
-        }
-    )
-    params = cm.params
-    app = params["app"]
-    release = normalize_id(params.get("release")) or None
+class ProcessInfo(InfoTask):
+    options = {
+        "app": {"type": "str", "required": True},
+        "service": {"type": "str"},
+        "release": {"type": "str"},
+        "id": {"type": "str"},
+    }
+    result_key = "processes"
+    action = "list processes of"
+    kind = "app"
 
-    def gather() -> None:
-        if params.get("id"):
-            try:
-                processes = [to_plain(cm.client.processes.get(app, params["id"]))]
-            except cm.not_found():
-                processes = []
+    def identity(self) -> str:
+        return str(self.params["app"])
+
+    def items(self) -> List[Dict[str, Any]]:
+        app, service = self.params["app"], self.params.get("service")
+        release = normalize_id(self.params.get("release")) or None
+        if self.params.get("id"):
+            found = self.found(self.client.processes.get, app, self.params["id"])
         else:
-            options = {}
-            if params.get("service"):
-                options["service"] = params["service"]
-            if release:
-                options["release"] = release
-            processes = to_plain(cm.client.processes.list(app, **options)) or []
+            filters = {key: value for key, value in (("service", service), ("release", release)) if value}
+            found = self.client.processes.list(app, **filters) or []
+        processes = [process_view(p) for p in found]
         # Filter here as well: the id lookup takes no filters, and older racks ignore them.
-        if params.get("service"):
-            processes = [p for p in processes if params["service"] in (p.get("service"), p.get("name"))]
+        if service:
+            processes = [p for p in processes if service in (p.get("service"), p.get("name"))]
         if release:
             processes = [p for p in processes if normalize_id(p.get("release")) == release]
-        processes.sort(key=lambda p: str(p.get("id")))
-        cm.exit(False, processes=processes)
+        return sorted(processes, key=lambda p: str(p.get("id")))
 
-    cm.run(gather, "list processes of", f"app {app}")
+
+def main() -> None:
+    ProcessInfo.main()
 
 
 if __name__ == "__main__":

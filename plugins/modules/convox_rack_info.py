@@ -101,7 +101,8 @@ metrics:
 from typing import Any, Dict
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, failure_details, is_v3_refusal
+from ansible_collections.convox.convox.plugins.module_utils._module import failure_details, is_v3_refusal
+from ansible_collections.convox.convox.plugins.module_utils._tasks import InfoTask
 from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 
 UNSUPPORTED = "This rack version does not support it over its API."
@@ -118,56 +119,63 @@ INSTEAD = {
 }
 
 
-def main() -> None:
-    cm = ConvoxModule(
-        {
-            "gather": {
-                "type": "list",
-                "elements": "str",
-                "choices": ["system", "capacity", "processes", "releases", "metrics"],
-                "default": ["system"],
-            },
-            "processes_all": {"type": "bool", "default": False},
-            "metrics_names": {"type": "list", "elements": "str"},
-            "metrics_period": {"type": "int"},
-        }
-    )
-    params = cm.params
-    if params.get("metrics_period") is not None and params["metrics_period"] < 1:
-        cm.fail(f"Option metrics_period must be at least 1 second, got {params['metrics_period']}. Nothing was sent.")
+class RackInfo(InfoTask):
+    """One result key per gathered item (``system``, ``capacity``...), read in the order given."""
 
-    def gather() -> None:
-        system = cm.client.system
+    options = {
+        "gather": {
+            "type": "list",
+            "elements": "str",
+            "choices": ["system", "capacity", "processes", "releases", "metrics"],
+            "default": ["system"],
+        },
+        "processes_all": {"type": "bool", "default": False},
+        "metrics_names": {"type": "list", "elements": "str"},
+        "metrics_period": {"type": "int"},
+    }
+    action = "read the rack"
+
+    def validate(self) -> None:
+        period = self.params.get("metrics_period")
+        if period is not None and period < 1:
+            self.cm.fail(f"Option metrics_period must be at least 1 second, got {period}. Nothing was sent.")
+
+    def read(self, item: str) -> Any:
+        system, params = self.client.system, self.params
+        if item == "system":
+            return to_plain(system.get())
+        if item == "capacity":
+            return to_plain(system.capacity())
+        if item == "processes":
+            processes = to_plain(system.processes(all=params["processes_all"])) or []
+            return sorted(processes, key=lambda p: str(p.get("id")))
+        if item == "releases":
+            return to_plain(system.releases()) or []
+        query: Dict[str, Any] = {}
+        if params.get("metrics_names"):
+            query["metrics"] = list(params["metrics_names"])
+        if params.get("metrics_period") is not None:
+            query["period"] = params["metrics_period"]
+        return to_plain(system.metrics(**query)) or []
+
+    def result(self) -> Dict[str, Any]:
         result: Dict[str, Any] = {}
-        for item in dict.fromkeys(params["gather"]):
-            cm.set_context(f"read the rack's {item}")
+        for item in dict.fromkeys(self.params["gather"]):
+            self.cm.set_context(f"read the rack's {item}")
             try:
-                if item == "system":
-                    result["system"] = to_plain(system.get())
-                elif item == "capacity":
-                    result["capacity"] = to_plain(system.capacity())
-                elif item == "processes":
-                    processes = to_plain(system.processes(all=params["processes_all"])) or []
-                    result["processes"] = sorted(processes, key=lambda p: str(p.get("id")))
-                elif item == "releases":
-                    result["releases"] = to_plain(system.releases()) or []
-                else:
-                    query: Dict[str, Any] = {}
-                    if params.get("metrics_names"):
-                        query["metrics"] = list(params["metrics_names"])
-                    if params.get("metrics_period") is not None:
-                        query["period"] = params["metrics_period"]
-                    result["metrics"] = to_plain(system.metrics(**query)) or []
+                result[item] = self.read(item)
             except convox_errors.ConvoxAPIError as exc:
                 if not is_v3_refusal(exc):
                     raise
-                cm.fail(
-                    f"Could not read the rack's {item} on {cm.rack_label}: {INSTEAD.get(item, UNSUPPORTED)}",
+                self.cm.fail(
+                    f"Could not read the rack's {item} on {self.cm.rack_label}: {INSTEAD.get(item, UNSUPPORTED)}",
                     failure=failure_details(exc),
                 )
-        cm.exit(False, **result)
+        return result
 
-    cm.run(gather, "read the rack")
+
+def main() -> None:
+    RackInfo.main()
 
 
 if __name__ == "__main__":

@@ -113,54 +113,60 @@ rotated:
 import datetime
 from typing import Any, Dict
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
 from ansible_collections.convox.convox.plugins.module_utils._views import HIDDEN
 
 MAX_HOURS = 8760
 
 
-def mint(cm: ConvoxModule) -> None:
-    role, hours = cm.params["role"], cm.params["duration_hours"]
-    result: Dict[str, Any] = {"role": role, "duration_hours": hours, "rotated": False}
-    cm.client.system.get()  # a GET that proves the rack and the credentials work, in both modes
-    if cm.check_mode:
-        cm.exit(True, msg="Check mode: no token was minted.", **result)
-        return
-    cm.set_context(f"mint {'an' if role == 'admin' else 'a'} {role} token")
-    token = cm.client.system.jwt(role, hours)
-    expires = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(hours=hours)
-    result["expires"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if cm.no_log:
-        result["token"] = token
-    else:
-        result["token"] = HIDDEN
-        cm.warn("The token is hidden because the task does not set no_log: true; set it to receive the token.")
-    cm.exit(True, **result)
+class RackToken(ActionTask):
+    """Mint a token (the default) or, with ``rotate``, rotate the rack's token signing key."""
 
+    options = {
+        "role": {"type": "str", "choices": ["read", "write", "admin"], "default": "read"},
+        "duration_hours": {"type": "int", "default": 1},
+        "rotate": {"type": "bool", "default": False},
+    }
 
-def rotate(cm: ConvoxModule) -> None:
-    cm.client.system.get()
-    if not cm.check_mode:
-        cm.set_context("rotate the token signing key")
-        cm.client.system.jwt_rotate()
-    cm.exit(True, rotated=True)
+    @property
+    def action(self) -> str:
+        return "rotate the token signing key" if self.params["rotate"] else "mint a token"
+
+    def validate(self) -> None:
+        hours = self.params["duration_hours"]
+        if not self.params["rotate"] and not 1 <= hours <= MAX_HOURS:
+            self.cm.fail(
+                f"Option duration_hours must be between 1 and {MAX_HOURS}, got {hours}. Nothing was sent to the rack."
+            )
+
+    def prepare(self) -> Dict[str, Any]:
+        self.client.system.get()  # a GET that proves the rack and the credentials work, in both modes
+        if self.params["rotate"]:
+            return {"rotated": True}
+        return {"role": self.params["role"], "duration_hours": self.params["duration_hours"], "rotated": False}
+
+    def predict(self, prepared: Dict[str, Any]) -> Dict[str, Any]:
+        return prepared if prepared["rotated"] else dict(prepared, msg="Check mode: no token was minted.")
+
+    def perform(self, prepared: Dict[str, Any]) -> Dict[str, Any]:
+        if prepared["rotated"]:
+            self.cm.set_context("rotate the token signing key")
+            self.client.system.jwt_rotate()
+            return prepared
+        role, hours = prepared["role"], prepared["duration_hours"]
+        self.cm.set_context(f"mint {'an' if role == 'admin' else 'a'} {role} token")
+        token = self.client.system.jwt(role, hours)
+        expires = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(hours=hours)
+        result = dict(prepared, expires=expires.strftime("%Y-%m-%dT%H:%M:%SZ"), token=HIDDEN)
+        if self.cm.no_log:
+            result["token"] = token
+        else:
+            self.cm.warn("The token is hidden because the task does not set no_log: true; set it to receive the token.")
+        return result
 
 
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "role": {"type": "str", "choices": ["read", "write", "admin"], "default": "read"},
-            "duration_hours": {"type": "int", "default": 1},
-            "rotate": {"type": "bool", "default": False},
-        }
-    )
-    if cm.params["rotate"]:
-        cm.run(lambda: rotate(cm), "rotate the token signing key")
-        return
-    hours = cm.params["duration_hours"]
-    if not 1 <= hours <= MAX_HOURS:
-        cm.fail(f"Option duration_hours must be between 1 and {MAX_HOURS}, got {hours}. Nothing was sent to the rack.")
-    cm.run(lambda: mint(cm), "mint a token")
+    RackToken.main()
 
 
 if __name__ == "__main__":

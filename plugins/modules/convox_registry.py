@@ -113,6 +113,14 @@ from ansible_collections.convox.convox.plugins.module_utils._views import HIDDEN
 
 
 class Registry(DeclarativeResource):
+    options = {
+        "server": {"type": "str", "required": True},
+        "username": {"type": "str"},
+        "registry_password": {"type": "str", "no_log": True},
+        "update_password": {"type": "str", "choices": ["always", "on_create"], "default": "always", "no_log": False},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    }
+    module_options = {"required_if": [("state", "present", ["username", "registry_password"])]}
     result_key = "registry"
     kind = "registry"
 
@@ -185,22 +193,7 @@ class Registry(DeclarativeResource):
 
 
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "server": {"type": "str", "required": True},
-            "username": {"type": "str"},
-            "registry_password": {"type": "str", "no_log": True},
-            "update_password": {
-                "type": "str",
-                "choices": ["always", "on_create"],
-                "default": "always",
-                "no_log": False,
-            },
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        },
-        required_if=[("state", "present", ["username", "registry_password"])],
-    )
-    Registry(cm).execute()
+    Registry.main()
 
 
 if __name__ == "__main__":

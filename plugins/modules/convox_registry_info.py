@@ -58,24 +58,29 @@ registries:
       sample: deploy
 """
 
-from typing import Dict, List
+from typing import Any, Dict, List
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._tasks import InfoTask
 from ansible_collections.convox.convox.plugins.module_utils._views import registry_view
 
 
+class RegistryInfo(InfoTask):
+    options = {"server": {"type": "str"}}
+    result_key = "registries"
+    kind = "registries"
+    action = "list"
+
+    def identity(self) -> str:
+        return ""
+
+    def items(self) -> List[Dict[str, Any]]:
+        server = self.params.get("server")
+        registries = [registry_view(r) for r in self.client.registries.list()]
+        return sorted((r for r in registries if not server or r["server"] == server), key=lambda r: r["server"])
+
+
 def main() -> None:
-    cm = ConvoxModule({"server": {"type": "str"}})
-
-    def run() -> None:
-        server = cm.params.get("server")
-        registries: List[Dict[str, str]] = [registry_view(r) for r in cm.client.registries.list()]
-        if server:
-            registries = [r for r in registries if r["server"] == server]
-        registries.sort(key=lambda r: r["server"])
-        cm.exit(False, registries=registries)
-
-    cm.run(run, "list", "registries")
+    RegistryInfo.main()
 
 
 if __name__ == "__main__":

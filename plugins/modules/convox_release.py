@@ -105,112 +105,111 @@ previous_release:
 from typing import Any, Dict
 
 from ansible_collections.convox.convox.plugins.module_utils._builds import promote
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
 from ansible_collections.convox.convox.plugins.module_utils._views import NEW_RELEASE, parse_env, release_view
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 
-def _refuse_older(cm: ConvoxModule, client: Any, app_name: str, target: Any, active: str) -> None:
-    """The rack refuses to promote a release older than the active one; say so before sending anything."""
-    if not active or target.created is None:
-        return
-    current = client.releases.get(app_name, active)
-    if current.created is not None and target.created < current.created:
-        cm.fail(
-            f"Release {normalize_id(target.id)} of app {app_name} is older than the active release {active}; "
-            "the rack only promotes newer releases. Use state: rolled_back to go back to it."
-        )
+def _same(one: Any, other: Any) -> bool:
+    """Whether two releases run the same build with the same environment."""
+    return normalize_id(one.build) == normalize_id(other.build) and parse_env(one.env) == parse_env(other.env)
 
 
-def _pending_copy(client: Any, app_name: str, target: Any, active: str) -> Any:
-    """The newest release, when it is an unpromoted copy of ``target`` (same build and environment)."""
-    newest = client.releases.list(app_name, limit=1)
-    if not newest:
-        return None
-    candidate = newest[0]
-    if normalize_id(candidate.id) in (active, normalize_id(target.id)):
-        return None
-    same_build = normalize_id(candidate.build) == normalize_id(target.build)
-    return candidate if same_build and parse_env(candidate.env) == parse_env(target.env) else None
+class Release(ActionTask):
+    """Reads decide (GET only) whether to promote a release, promote a pending copy, or roll back."""
+
+    options = {
+        "app": {"type": "str", "required": True},
+        "release": {"type": "str", "required": True, "aliases": ["id"]},
+        "state": {"type": "str", "default": "promoted", "choices": ["promoted", "rolled_back"]},
+        "force": {"type": "bool", "default": False},
+    }
+    wait_options = True
+    kind = "release"
+    action = "promote"
+
+    @property
+    def release_id(self) -> str:
+        return normalize_id(self.params["release"])
+
+    def identity(self) -> str:
+        return f"{self.release_id} of app {self.params['app']}"
+
+    def validate(self) -> None:
+        if not self.release_id:
+            self.cm.fail("release must not be empty.")
+
+    def prepare(self) -> Dict[str, Any]:
+        """``changed``, the release to show, and what to send: ``promote`` (an id) or ``rollback``."""
+        client, app, release_id = self.client, self.params["app"], self.release_id
+        rolled_back = self.params["state"] == "rolled_back"
+        if rolled_back:
+            self.cm.set_context("roll back to", self.target)
+        self.active = normalize_id(client.apps.get(app).release)
+        self.cm.set_context("read", self.target)
+        target = client.releases.get(app, release_id)
+        if self.active == release_id:
+            return {"changed": False, "release": target}
+        if not rolled_back:
+            self.refuse_older(target)
+            return {"changed": True, "release": target, "promote": release_id}
+        current = client.releases.get(app, self.active) if self.active else None
+        if current is not None and _same(current, target):
+            return {"changed": False, "release": current}
+        pending = self.pending_copy(target)
+        if pending is not None:
+            # An earlier run made this copy but could not promote it: promote it now.
+            return {"changed": True, "release": pending, "promote": normalize_id(pending.id)}
+        return {"changed": True, "release": target, "rollback": True}
+
+    def refuse_older(self, target: Any) -> None:
+        """The rack refuses to promote a release older than the active one; say so before sending anything."""
+        if not self.active or target.created is None:
+            return
+        current = self.client.releases.get(self.params["app"], self.active)
+        if current.created is not None and target.created < current.created:
+            self.cm.fail(
+                f"Release {normalize_id(target.id)} of app {self.params['app']} is older than the active release "
+                f"{self.active}; the rack only promotes newer releases. Use state: rolled_back to go back to it."
+            )
+
+    def pending_copy(self, target: Any) -> Any:
+        """The newest release, when it is an unpromoted copy of ``target`` (same build and environment)."""
+        newest = self.client.releases.list(self.params["app"], limit=1)
+        if not newest or normalize_id(newest[0].id) in (self.active, normalize_id(target.id)):
+            return None
+        return newest[0] if _same(newest[0], target) else None
+
+    def perform(self, prepared: Dict[str, Any]) -> Dict[str, Any]:
+        app, release = self.params["app"], prepared["release"]
+        if prepared.get("promote"):
+            promote(self.cm, app, prepared["promote"], force=self.params["force"])
+        elif prepared.get("rollback"):
+            self.cm.set_context("roll back to", self.target)
+            release = self.client.releases.rollback(
+                app, self.release_id, force=self.params["force"], wait=self.cm.wait, timeout=self.cm.wait_timeout
+            )
+        return self.result(prepared, release_view(release))
+
+    def predict(self, prepared: Dict[str, Any]) -> Dict[str, Any]:
+        release = release_view(prepared["release"])
+        if prepared.get("rollback"):
+            release.update(id=NEW_RELEASE, description=f"rollback to {self.release_id}", created=None)
+        return self.result(prepared, release)
+
+    def result(self, prepared: Dict[str, Any], release: Dict[str, Any]) -> Dict[str, Any]:
+        release["active"] = True
+        after = release["id"] if prepared.get("rollback") else (prepared.get("promote") or self.active)
+        return {
+            "changed": prepared["changed"],
+            "diff": self.cm.diff({"active_release": self.active}, {"active_release": after}),
+            "release": release,
+            "previous_release": self.active,
+        }
 
 
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "app": {"type": "str", "required": True},
-            "release": {"type": "str", "required": True, "aliases": ["id"]},
-            "state": {"type": "str", "default": "promoted", "choices": ["promoted", "rolled_back"]},
-            "force": {"type": "bool", "default": False},
-        },
-        wait=True,
-    )
-    params = cm.params
-    app_name = params["app"]
-    release_id = normalize_id(params["release"])
-    if not release_id:
-        cm.fail("release must not be empty.")
-
-    def run() -> None:
-        client = cm.client
-        app = client.apps.get(app_name)
-        active = normalize_id(app.release)
-        cm.set_context("read", f"release {release_id} of app {app_name}")
-        target = client.releases.get(app_name, release_id)
-        changed = False
-        result: Dict[str, Any]
-        if params["state"] == "promoted":
-            if active != release_id:
-                _refuse_older(cm, client, app_name, target, active)
-                changed = True
-                if not cm.check_mode:
-                    promote(cm, app_name, release_id, force=params["force"])
-            result = release_view(target)
-            result["active"] = True
-            after_active = release_id
-        else:
-            same = False
-            if active == release_id:
-                same = True
-            elif active:
-                current = client.releases.get(app_name, active)
-                same = normalize_id(current.build) == normalize_id(target.build) and parse_env(
-                    current.env
-                ) == parse_env(target.env)
-                if same:
-                    result = release_view(current)
-            if same:
-                if active == release_id:
-                    result = release_view(target)
-                result["active"] = True
-                after_active = active
-            else:
-                changed = True
-                pending = _pending_copy(client, app_name, target, active)
-                if pending is not None:
-                    # An earlier run made this copy but could not promote it: promote it now.
-                    if not cm.check_mode:
-                        promote(cm, app_name, normalize_id(pending.id), force=params["force"])
-                    result = release_view(pending)
-                elif cm.check_mode:
-                    result = release_view(target)
-                    result.update(id=NEW_RELEASE, description=f"rollback to {release_id}", created=None)
-                else:
-                    cm.set_context("roll back to", f"release {release_id} of app {app_name}")
-                    copy = client.releases.rollback(
-                        app_name, release_id, force=params["force"], wait=cm.wait, timeout=cm.wait_timeout
-                    )
-                    result = release_view(copy)
-                result["active"] = True
-                after_active = result["id"]
-        cm.exit(
-            changed,
-            diff=cm.diff({"active_release": active}, {"active_release": after_active}),
-            release=result,
-            previous_release=active,
-        )
-
-    action = "promote" if params["state"] == "promoted" else "roll back to"
-    cm.run(run, action, f"release {release_id} of app {app_name}")
+    Release.main()
 
 
 if __name__ == "__main__":

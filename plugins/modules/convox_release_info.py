@@ -91,44 +91,48 @@ active_release:
   sample: RABCDEFGHIJ
 """
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from typing import Any, Dict, List
+
+from ansible_collections.convox.convox.plugins.module_utils._tasks import InfoTask
 from ansible_collections.convox.convox.plugins.module_utils._views import release_view
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 
-def main() -> None:
-    cm = ConvoxModule(
-        {
-            "app": {"type": "str", "required": True},
-            "id": {"type": "str"},
-            "limit": {"type": "int"},
-            "show_values": {"type": "bool", "default": False},
-        },
-    )
-    params = cm.params
-    if params.get("limit") is not None and params["limit"] < 1:
-        cm.fail("limit must be 1 or more.")
-    app_name = params["app"]
+class ReleaseInfo(InfoTask):
+    options = {
+        "app": {"type": "str", "required": True},
+        "id": {"type": "str"},
+        "limit": {"type": "int"},
+        "show_values": {"type": "bool", "default": False},
+    }
+    result_key = "releases"
+    kind = "app"
+    action = "list the releases of"
 
-    def run() -> None:
-        client = cm.client
-        active = normalize_id(client.apps.get(app_name).release)
-        release_id = normalize_id(params.get("id"))
+    def identity(self) -> str:
+        return str(self.params["app"])
+
+    def validate(self) -> None:
+        if self.params.get("limit") is not None and self.params["limit"] < 1:
+            self.cm.fail("limit must be 1 or more.")
+
+    def items(self) -> List[Dict[str, Any]]:
+        client, app = self.client, self.identity()
+        self.active = normalize_id(client.apps.get(app).release)
+        release_id = normalize_id(self.params.get("id"))
         if release_id:
-            cm.set_context("read", f"release {release_id} of app {app_name}")
-            try:
-                releases = [client.releases.get(app_name, release_id)]
-            except cm.not_found():
-                releases = []
+            self.cm.set_context("read", f"release {release_id} of app {app}")
+            releases = self.found(client.releases.get, app, release_id)
         else:
-            releases = client.releases.list(app_name, limit=params.get("limit"))
-        cm.exit(
-            False,
-            releases=[release_view(r, params["show_values"], active=active) for r in releases],
-            active_release=active,
-        )
+            releases = client.releases.list(app, limit=self.params.get("limit"))
+        return [release_view(r, self.params["show_values"], active=self.active) for r in releases]
 
-    cm.run(run, "list the releases of", f"app {app_name}")
+    def extra(self) -> Dict[str, Any]:
+        return {"active_release": self.active}
+
+
+def main() -> None:
+    ReleaseInfo.main()
 
 
 if __name__ == "__main__":

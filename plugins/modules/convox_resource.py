@@ -110,16 +110,17 @@ resource:
       sample: []
 """
 
-import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils import errors
 from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, rack_generation, upper_first
 from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource, compare_subset
-from ansible_collections.convox.convox.plugins.module_utils._views import HIDDEN, to_plain
+from ansible_collections.convox.convox.plugins.module_utils._views import (
+    resource_parameters_view,
+    resource_secrets,
+    resource_view,
+)
 
-SECRET_KEY = re.compile(r"password|secret|token", re.IGNORECASE)
-URL_CREDENTIALS = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@")
 V3_UPDATE_MESSAGE = (
     "Convox v3 racks cannot change the parameters of a rack resource over their API (the rack answers "
     "'unavailable on v3 racks'). Delete the resource (state: absent) and create it again with the new parameters."
@@ -131,33 +132,15 @@ V3_LINK_MESSAGE = (
 )
 
 
-def hide_url_password(value: str) -> str:
-    return URL_CREDENTIALS.sub(lambda m: m.group("head") + HIDDEN + "@", value)
-
-
-def resource_view(resource: Any) -> Dict[str, Any]:
-    """A resource as shown to users: app names only, credentials hidden."""
-    if resource is None:
-        return {}
-    data = resource if isinstance(resource, dict) else to_plain(resource)
-    parameters = {
-        str(k): (HIDDEN if SECRET_KEY.search(str(k)) else hide_url_password(str(v)))
-        for k, v in (data.get("parameters") or {}).items()
-    }
-    apps = []
-    for app in data.get("apps") or []:
-        apps.append(str(app.get("name") if isinstance(app, dict) else app))
-    return {
-        "name": str(data.get("name") or ""),
-        "type": str(data.get("type") or ""),
-        "status": str(data.get("status") or ""),
-        "url": hide_url_password(str(data.get("url") or "")),
-        "parameters": parameters,
-        "apps": sorted(apps),
-    }
-
-
 class RackResource(DeclarativeResource):
+    options = {
+        "name": {"type": "str", "required": True},
+        "type": {"type": "str"},
+        "parameters": {"type": "dict"},
+        "apps": {"type": "list", "elements": "str"},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    }
+    wait_options = True
     result_key = "resource"
     kind = "resource"
 
@@ -165,6 +148,10 @@ class RackResource(DeclarativeResource):
         super().__init__(cm)
         self._raw_parameters: Dict[str, str] = {}
         self._generation: Optional[Tuple[Optional[int], str]] = None
+
+    def validate(self) -> None:
+        # Secret-looking parameter values and URL passwords never appear in the output.
+        self.cm.hide(resource_secrets(self.params.get("parameters")))
 
     def generation(self) -> Optional[int]:
         if self._generation is None:
@@ -204,7 +191,7 @@ class RackResource(DeclarativeResource):
             if changed:
                 differences["parameters"] = (
                     {k: current["parameters"].get(k) for k in changed},
-                    self._shown_parameters({k: desired["parameters"][k] for k in changed}),
+                    resource_parameters_view({k: desired["parameters"][k] for k in changed}),
                 )
         if "apps" in desired and desired["apps"] != current.get("apps"):
             differences["apps"] = (current.get("apps"), desired["apps"])
@@ -221,24 +208,22 @@ class RackResource(DeclarativeResource):
         if "apps" in differences:
             self.cm.fail(self.refusal(V3_LINK_MESSAGE), resource=self.view(None))
 
-    @staticmethod
-    def _shown_parameters(parameters: Dict[str, str]) -> Dict[str, str]:
-        return {k: (HIDDEN if SECRET_KEY.search(k) else hide_url_password(v)) for k, v in parameters.items()}
-
     def predict_create(self, desired: Dict[str, Any]) -> Dict[str, Any]:
         return {
             "name": self.identity(),
             "type": desired.get("type") or "",
             "status": "",
             "url": "",
-            "parameters": self._shown_parameters(desired.get("parameters") or {}),
+            "parameters": resource_parameters_view(desired.get("parameters") or {}),
             "apps": desired.get("apps") or [],
         }
 
     def predict_update(self, current: Dict[str, Any], desired: Dict[str, Any]) -> Dict[str, Any]:
         after = dict(current)
         if "parameters" in desired:
-            after["parameters"] = dict(current.get("parameters") or {}, **self._shown_parameters(desired["parameters"]))
+            after["parameters"] = dict(
+                current.get("parameters") or {}, **resource_parameters_view(desired["parameters"])
+            )
         if "apps" in desired:
             after["apps"] = list(desired["apps"])
         return after
@@ -311,32 +296,8 @@ class RackResource(DeclarativeResource):
             waits.wait_resource_deleted(self.cm.client, self.identity(), timeout=self.cm.wait_timeout)
 
 
-def _protect_secrets(cm: ConvoxModule) -> None:
-    """Secret-looking parameter values and URL passwords never appear in the output."""
-    values: List[str] = []
-    for key, value in (cm.params.get("parameters") or {}).items():
-        if value is None:
-            continue
-        if SECRET_KEY.search(str(key)):
-            values.append(str(value))
-        else:
-            values.extend(m.group(0)[len(m.group("head")) : -1] for m in URL_CREDENTIALS.finditer(str(value)))
-    cm.hide(values)
-
-
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "name": {"type": "str", "required": True},
-            "type": {"type": "str"},
-            "parameters": {"type": "dict"},
-            "apps": {"type": "list", "elements": "str"},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        },
-        wait=True,
-    )
-    _protect_secrets(cm)
-    RackResource(cm).execute()
+    RackResource.main()
 
 
 if __name__ == "__main__":

@@ -100,89 +100,50 @@ types:
       sample: [{name: Url, default: "", description: URL to send rack events to}]
 """
 
-import re
 from typing import Any, Dict, List
 
 from ansible_collections.convox.convox.plugins.module_utils import errors
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
-from ansible_collections.convox.convox.plugins.module_utils._views import HIDDEN, to_plain
-
-SECRET_KEY = re.compile(r"password|secret|token", re.IGNORECASE)
-URL_CREDENTIALS = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@")
+from ansible_collections.convox.convox.plugins.module_utils._tasks import InfoTask
+from ansible_collections.convox.convox.plugins.module_utils._views import resource_type_view, resource_view
 
 
-def _hide(value: str) -> str:
-    return URL_CREDENTIALS.sub(lambda m: m.group("head") + HIDDEN + "@", value)
-
-
-def resource_view(resource: Any) -> Dict[str, Any]:
-    data = to_plain(resource) or {}
-    apps = [str(a.get("name") if isinstance(a, dict) else a) for a in data.get("apps") or []]
-    return {
-        "name": str(data.get("name") or ""),
-        "type": str(data.get("type") or ""),
-        "status": str(data.get("status") or ""),
-        "url": _hide(str(data.get("url") or "")),
-        "parameters": {
-            str(k): (HIDDEN if SECRET_KEY.search(str(k)) else _hide(str(v)))
-            for k, v in (data.get("parameters") or {}).items()
-        },
-        "apps": sorted(apps),
+class ResourceInfo(InfoTask):
+    options = {
+        "app": {"type": "str"},
+        "name": {"type": "str"},
+        "types": {"type": "bool", "default": False},
     }
+    result_key = "resources"
+    action = "list"
 
+    @property
+    def target(self) -> str:
+        return f"resources of app {self.params['app']}" if self.params.get("app") else "rack resources"
 
-def type_view(resource_type: Any) -> Dict[str, Any]:
-    data = to_plain(resource_type) or {}
-    return {
-        "name": str(data.get("name") or ""),
-        "parameters": [
-            {
-                "name": str(p.get("name") or ""),
-                "default": str(p.get("default") or ""),
-                "description": str(p.get("description") or ""),
-            }
-            for p in data.get("parameters") or []
-        ],
-    }
+    def items(self) -> List[Dict[str, Any]]:
+        app, name = self.params.get("app"), self.params.get("name")
+        try:
+            if name:
+                resources = self.found(self.client.resources.get, name, app=app)
+            else:
+                resources = self.client.resources.list(app=app) if app else self.client.resources.list()
+        except errors.ConvoxAPIError as exc:
+            if not (app and "no release for app" in str(getattr(exc, "message", "") or exc)):
+                raise
+            resources = []  # an app without a release has no resources yet
+        return sorted((resource_view(r) for r in resources), key=lambda r: r["name"])
+
+    def extra(self) -> Dict[str, Any]:
+        if not self.params["types"]:
+            return {}
+        self.cm.set_context("list", "resource types (this needs credentials with write access)")
+        return {
+            "types": sorted((resource_type_view(t) for t in self.client.resources.types()), key=lambda t: t["name"])
+        }
 
 
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "app": {"type": "str"},
-            "name": {"type": "str"},
-            "types": {"type": "bool", "default": False},
-        }
-    )
-    app = cm.params.get("app")
-    name = cm.params.get("name")
-
-    def no_release(error: BaseException) -> bool:
-        return "no release for app" in str(getattr(error, "message", "") or error)
-
-    def run() -> None:
-        client = cm.client
-        resources: List[Any] = []
-        try:
-            if name:
-                try:
-                    resources = [client.resources.get(name, app=app)]
-                except cm.not_found():
-                    resources = []
-            else:
-                resources = client.resources.list(app=app) if app else client.resources.list()
-        except errors.ConvoxAPIError as exc:
-            if not (app and no_release(exc)):
-                raise
-            resources = []  # an app without a release has no resources yet
-        result: Dict[str, Any] = {"resources": sorted((resource_view(r) for r in resources), key=lambda r: r["name"])}
-        if cm.params["types"]:
-            cm.set_context("list", "resource types (this needs credentials with write access)")
-            result["types"] = sorted((type_view(t) for t in client.resources.types()), key=lambda t: t["name"])
-        cm.exit(False, **result)
-
-    target = f"resources of app {app}" if app else "rack resources"
-    cm.run(run, "list", target)
+    ResourceInfo.main()
 
 
 if __name__ == "__main__":

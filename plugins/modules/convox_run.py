@@ -153,9 +153,8 @@ import datetime
 from typing import Any, Dict, Optional
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, failure_details
-from ansible_collections.convox.convox.plugins.module_utils._tasks import ConvoxTask
-from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
+from ansible_collections.convox.convox.plugins.module_utils._module import failure_details
+from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask, one_off_options
 
 NO_EXIT_CODE = -1
 
@@ -168,107 +167,103 @@ def _text(output: Any) -> str:
     return str(output)
 
 
-def run(cm: ConvoxModule) -> None:
-    params = cm.params
-    app, service, command = params["app"], params["service"], params["command"]
-    base: Dict[str, Any] = {"cmd": command}
+class Run(ActionTask):
+    """Start a one-off process attached to its output, wait for the exit code, stop the process."""
 
-    cm.set_context("read services of", f"app {app}")
-    ConvoxTask(cm).service_of(app, service, "Deploy a release that declares it first. Nothing was run.", **base)
-    if cm.check_mode:
-        cm.skip(f"Check mode: the command was not run in service {service} of app {app}.", **base)
+    options = {
+        "app": {"type": "str", "required": True},
+        "service": {"type": "str", "required": True},
+        "command": {"type": "str", "required": True},
+        "release": {"type": "str"},
+        "environment": {"type": "dict", "no_log": True},
+        "cpu": {"type": "int"},
+        "memory": {"type": "int"},
+        "run_timeout": {"type": "int", "default": 3600},
+    }
+    action = "run a command in"
 
-    options: Dict[str, Any] = {"timeout": params["run_timeout"]}
-    release = normalize_id(params.get("release"))
-    if release:
-        options["release"] = release
-    for key in ("cpu", "memory"):
-        if params.get(key) is not None:
-            options[key] = params[key]
-    if params.get("environment"):
-        options["environment"] = {str(k): "" if v is None else str(v) for k, v in params["environment"].items()}
+    def identity(self) -> str:
+        return f"service {self.params['service']} of app {self.params['app']}"
 
-    start = datetime.datetime.now()
-    result: Dict[str, Any] = dict(base, changed=True)
+    def validate(self) -> None:
+        run_timeout = self.params["run_timeout"]
+        if run_timeout < 1:
+            self.cm.fail(f"Option run_timeout must be at least 1 second, got {run_timeout}. Nothing was run.")
+        if not self.params["command"].strip():
+            self.cm.fail("Option command must not be empty. Nothing was run.")
 
-    def timing() -> None:
-        end = datetime.datetime.now()
-        result.update(start=str(start), end=str(end), delta=str(end - start))
+    def prepare(self) -> Dict[str, Any]:
+        base: Dict[str, Any] = {"cmd": self.params["command"]}
+        app, service = self.params["app"], self.params["service"]
+        self.cm.set_context("read services of", f"app {app}")
+        self.service_of(app, service, "Deploy a release that declares it first. Nothing was run.", **base)
+        return base
 
-    cm.set_context("run a command in", f"service {service} of app {app}")
-    try:
-        outcome = cm.client.processes.run_attached(app, service, command, **options)
-    except convox_errors.ConvoxStreamError as exc:
-        timing()
-        code = getattr(exc, "exit_code", None)
-        stdout = _text(getattr(exc, "output", b""))
-        result.update(rc=code if code else NO_EXIT_CODE, stdout=stdout, stdout_lines=stdout.splitlines(), stderr="")
-        reason = str(getattr(exc, "message", None) or exc).strip()
-        cm.fail(
-            f"The command in service {service} of app {app} on {cm.rack_label} did not report an exit code: "
-            f"{reason}. Its process was stopped; check the rack (convox ps, convox logs) and run the task again.",
-            failure=failure_details(exc),
-            **result,
-        )
-        return
-    except convox_errors.ConvoxTimeoutError as exc:
-        timing()
-        stdout = _text(getattr(exc, "output", b""))
-        result.update(rc=NO_EXIT_CODE, stdout=stdout, stdout_lines=stdout.splitlines(), stderr="")
-        cm.fail(
-            f"The command in service {service} of app {app} on {cm.rack_label} did not finish within "
-            f"{params['run_timeout']} seconds (run_timeout). Its process was stopped.",
-            failure=failure_details(exc),
-            **result,
-        )
-        return
-    except convox_errors.ConvoxError as exc:
-        # Anything else (the stream could not be opened, the connection broke, the rack refused):
-        # no exit code is known, so the run is a failure, never rc 0.
-        timing()
-        result.update(rc=NO_EXIT_CODE, stdout="", stdout_lines=[], stderr="")
-        if getattr(exc, "method", None) == "POST" and str(getattr(exc, "path", "")).endswith("/processes"):
-            result["changed"] = False  # the rack refused to start the process: nothing ran
-        reason = str(getattr(exc, "message", None) or exc).strip().rstrip(".")
-        cm.fail(
-            f"Could not run the command in service {service} of app {app} on {cm.rack_label}: {reason}. "
-            "Any one-off process it started was stopped; check the rack (convox ps, convox logs) "
-            "and run the task again.",
-            failure=failure_details(exc),
-            **result,
-        )
-        return
-    timing()
-    stdout = _text(getattr(outcome, "output", b""))
-    code = getattr(outcome, "exit_code", None)
-    rc = NO_EXIT_CODE if code is None else int(code)
-    result.update(rc=rc, stdout=stdout, stdout_lines=stdout.splitlines(), stderr="")
-    pid: Optional[str] = getattr(outcome, "process_id", None)
-    if pid:
-        result["process_id"] = pid
-    if rc != 0:
-        cm.fail(f"The command in service {service} of app {app} exited with code {rc}.", **result)
-    cm.exit(result.pop("changed"), **result)
+    def would(self) -> str:
+        return f"Check mode: the command was not run in {self.target}."
+
+    def skipped_result(self, prepared: Dict[str, Any]) -> Dict[str, Any]:
+        return prepared
+
+    def perform(self, prepared: Dict[str, Any]) -> Dict[str, Any]:
+        params = self.params
+        options = one_off_options(params, "release", "cpu", "memory", "environment")
+        options["timeout"] = params["run_timeout"]
+        start = datetime.datetime.now()
+        result: Dict[str, Any] = dict(prepared, changed=True, rc=NO_EXIT_CODE, stdout="", stderr="")
+
+        def finished(output: Any, rc: int) -> None:
+            end = datetime.datetime.now()
+            stdout = _text(output)
+            result.update(start=str(start), end=str(end), delta=str(end - start), rc=rc, stdout=stdout)
+            result["stdout_lines"] = stdout.splitlines()
+
+        self.cm.set_context(self.action, self.target)
+        where = f"{self.target} on {self.cm.rack_label}"
+        try:
+            outcome = self.client.processes.run_attached(params["app"], params["service"], params["command"], **options)
+        except convox_errors.ConvoxStreamError as exc:
+            finished(getattr(exc, "output", b""), getattr(exc, "exit_code", None) or NO_EXIT_CODE)
+            reason = str(getattr(exc, "message", None) or exc).strip()
+            self.cm.fail(
+                f"The command in {where} did not report an exit code: {reason}. Its process was stopped; "
+                "check the rack (convox ps, convox logs) and run the task again.",
+                failure=failure_details(exc),
+                **result,
+            )
+        except convox_errors.ConvoxTimeoutError as exc:
+            finished(getattr(exc, "output", b""), NO_EXIT_CODE)
+            self.cm.fail(
+                f"The command in {where} did not finish within {params['run_timeout']} seconds (run_timeout). "
+                "Its process was stopped.",
+                failure=failure_details(exc),
+                **result,
+            )
+        except convox_errors.ConvoxError as exc:
+            # Anything else (the stream could not be opened, the connection broke, the rack refused):
+            # no exit code is known, so the run is a failure, never rc 0.
+            finished(b"", NO_EXIT_CODE)
+            if getattr(exc, "method", None) == "POST" and str(getattr(exc, "path", "")).endswith("/processes"):
+                result["changed"] = False  # the rack refused to start the process: nothing ran
+            reason = str(getattr(exc, "message", None) or exc).strip().rstrip(".")
+            self.cm.fail(
+                f"Could not run the command in {where}: {reason}. Any one-off process it started was stopped; "
+                "check the rack (convox ps, convox logs) and run the task again.",
+                failure=failure_details(exc),
+                **result,
+            )
+        code = getattr(outcome, "exit_code", None)
+        finished(getattr(outcome, "output", b""), NO_EXIT_CODE if code is None else int(code))
+        pid: Optional[str] = getattr(outcome, "process_id", None)
+        if pid:
+            result["process_id"] = pid
+        if result["rc"] != 0:
+            self.cm.fail(f"The command in {self.target} exited with code {result['rc']}.", **result)
+        return result
 
 
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "app": {"type": "str", "required": True},
-            "service": {"type": "str", "required": True},
-            "command": {"type": "str", "required": True},
-            "release": {"type": "str"},
-            "environment": {"type": "dict", "no_log": True},
-            "cpu": {"type": "int"},
-            "memory": {"type": "int"},
-            "run_timeout": {"type": "int", "default": 3600},
-        }
-    )
-    if cm.params["run_timeout"] < 1:
-        cm.fail(f"Option run_timeout must be at least 1 second, got {cm.params['run_timeout']}. Nothing was run.")
-    if not cm.params["command"].strip():
-        cm.fail("Option command must not be empty. Nothing was run.")
-    cm.run(lambda: run(cm), "run a command in", f"service {cm.params['service']} of app {cm.params['app']}")
+    Run.main()
 
 
 if __name__ == "__main__":

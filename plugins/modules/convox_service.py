@@ -137,19 +137,39 @@ service:
 
 from typing import Any, Dict, Optional, Tuple
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
 from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource
-from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
+from ansible_collections.convox.convox.plugins.module_utils._views import process_view, service_view
 
 SCALE_KEYS = ("count", "cpu", "memory", "gpu", "min", "max")
 
 
 class Service(DeclarativeResource):
+    options = {
+        "app": {"type": "str", "required": True},
+        "name": {"type": "str", "required": True, "aliases": ["service"]},
+        "count": {"type": "int"},
+        "cpu": {"type": "int"},
+        "memory": {"type": "int"},
+        "gpu": {"type": "int"},
+        "min": {"type": "int"},
+        "max": {"type": "int"},
+        "state": {"type": "str", "choices": ["present", "restarted"], "default": "present"},
+    }
+    wait_options = True
     result_key = "service"
     kind = "service"
 
     def identity(self) -> str:
         return f"{self.params['name']} of app {self.params['app']}"
+
+    def validate(self) -> None:
+        for key in SCALE_KEYS:
+            value = self.params.get(key)
+            if value is not None and value < 0:
+                self.cm.fail(f"Option {key} must be 0 or more, got {value}. Nothing was sent to the rack.")
+        low, high = self.params.get("min"), self.params.get("max")
+        if low is not None and high is not None and low > high:
+            self.cm.fail(f"Option min ({low}) is larger than max ({high}). Nothing was sent to the rack.")
 
     def read(self) -> Optional[Dict[str, Any]]:
         app, name = self.params["app"], self.params["name"]
@@ -158,28 +178,47 @@ class Service(DeclarativeResource):
     def desired(self) -> Dict[str, Any]:
         return {key: self.params.get(key) for key in SCALE_KEYS}
 
+    def view(self, state: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        return service_view(state)
+
+    def extra(self, before: Optional[Dict[str, Any]], after: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        return {"restarted": True} if self.params["state"] == "restarted" else {}
+
+    def send(self, desired: Dict[str, Any], differences: Dict[str, Tuple[Any, Any]]) -> None:
+        changes = {key: desired[key] for key in differences}
+        self.client.services.update(self.params["app"], self.params["name"], **changes)
+
     def update(
         self, current: Dict[str, Any], desired: Dict[str, Any], differences: Dict[str, Tuple[Any, Any]]
     ) -> Dict[str, Any]:
-        app, name = self.params["app"], self.params["name"]
-        changes = {key: desired[key] for key in differences}
-        self.cm.client.services.update(app, name, **changes)
-        if self.cm.wait:
-            return self.wait_for(desired)
-        return self.read() or {}
+        self.send(desired, differences)
+        return self.wait_for(desired) if self.cm.wait else (self.read() or {})
+
+    def state_restarted(self, current: Dict[str, Any]) -> Tuple[bool, Dict[str, Any]]:
+        """Apply any given scale options, then roll the service's processes (always a change)."""
+        desired = self.desired()
+        differences = self.compare(current, desired)
+        if self.cm.check_mode:
+            return True, (self.predict_update(current, desired) if differences else current)
+        if differences:
+            self.cm.set_context("update", self.target)
+            self.send(desired, differences)
+        self.cm.set_context("restart", self.target)
+        self.client.services.restart(self.params["app"], self.params["name"])
+        return True, (self.wait_for(desired) if self.cm.wait and differences else (self.read() or {}))
 
     def wait_for(self, desired: Dict[str, Any]) -> Dict[str, Any]:
         """Poll until the service shows ``desired`` and, with a count, that many processes run."""
         app, name = self.params["app"], self.params["name"]
-        self.cm.set_context("wait for", f"service {name} of app {app} to scale")
+        what = f"service {name} of app {app} to scale"
+        self.cm.set_context("wait for", what)
 
         def probe() -> Tuple[bool, Dict[str, Any]]:
             service = self.read() or {}
             settled = not self.compare(service, desired)
             if settled and desired.get("count") is not None:
-                processes = to_plain(self.cm.client.processes.list(app, service=name)) or []
-                running = [p for p in processes if p.get("status") == "running"]
-                settled = len(running) == int(desired["count"])
+                processes = [process_view(p) for p in self.client.processes.list(app, service=name) or []]
+                settled = len([p for p in processes if p.get("status") == "running"]) == int(desired["count"])
             return settled, service
 
         def timed_out(service: Any) -> None:
@@ -191,60 +230,12 @@ class Service(DeclarativeResource):
                 failure={"kind": "WaitTimeout", "app": app, "service": name},
             )
 
-        result: Dict[str, Any] = self.cm.poll(probe, f"service {name} of app {app} to scale", on_timeout=timed_out)
+        result: Dict[str, Any] = self.cm.poll(probe, what, on_timeout=timed_out)
         return result
-
-    def view(self, state: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-        return dict(state) if state else {}
 
 
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "app": {"type": "str", "required": True},
-            "name": {"type": "str", "required": True, "aliases": ["service"]},
-            "count": {"type": "int"},
-            "cpu": {"type": "int"},
-            "memory": {"type": "int"},
-            "gpu": {"type": "int"},
-            "min": {"type": "int"},
-            "max": {"type": "int"},
-            "state": {"type": "str", "choices": ["present", "restarted"], "default": "present"},
-        },
-        wait=True,
-    )
-    for key in SCALE_KEYS:
-        value = cm.params.get(key)
-        if value is not None and value < 0:
-            cm.fail(f"Option {key} must be 0 or more, got {value}. Nothing was sent to the rack.")
-    if cm.params.get("min") is not None and cm.params.get("max") is not None and cm.params["min"] > cm.params["max"]:
-        cm.fail(
-            f"Option min ({cm.params['min']}) is larger than max ({cm.params['max']}). Nothing was sent to the rack."
-        )
-    service = Service(cm)
-    if cm.params["state"] == "restarted":
-        cm.run(lambda: restart(service), "restart", service.target)
-    else:
-        service.execute()
-
-
-def restart(service: Service) -> None:
-    """Apply any given scale options, then roll the service's processes (always a change)."""
-    cm = service.cm
-    app, name = service.params["app"], service.params["name"]
-    current = service.read() or {}
-    desired = service.desired()
-    differences = service.compare(current, desired)
-    if cm.check_mode:
-        after = service.predict_update(current, desired) if differences else current
-    else:
-        if differences:
-            cm.set_context("update", service.target)
-            cm.client.services.update(app, name, **{key: desired[key] for key in differences})
-        cm.set_context("restart", service.target)
-        cm.client.services.restart(app, name)
-        after = service.wait_for(desired) if cm.wait and differences else (service.read() or {})
-    cm.exit(True, diff=cm.diff(service.view(current), service.view(after)), service=service.view(after), restarted=True)
+    Service.main()
 
 
 if __name__ == "__main__":

@@ -86,27 +86,34 @@ services:
       sample: [{"balancer": 443, "certificate": "", "container": 3000}]
 """
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
-from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
+from typing import Any, Dict, List
+
+from ansible_collections.convox.convox.plugins.module_utils._tasks import InfoTask
+from ansible_collections.convox.convox.plugins.module_utils._views import service_view
+
+
+class ServiceInfo(InfoTask):
+    options = {
+        "app": {"type": "str", "required": True},
+        "name": {"type": "str", "aliases": ["service"]},
+    }
+    result_key = "services"
+    action = "list services of"
+    kind = "app"
+
+    def identity(self) -> str:
+        return str(self.params["app"])
+
+    def items(self) -> List[Dict[str, Any]]:
+        name = self.params.get("name")
+        services = [service_view(s) for s in self.client.services.list(self.params["app"]) or []]
+        if name:
+            services = [s for s in services if s.get("name") == name]
+        return sorted(services, key=lambda s: str(s.get("name")))
 
 
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "app": {"type": "str", "required": True},
-            "name": {"type": "str", "aliases": ["service"]},
-        }
-    )
-    app, name = cm.params["app"], cm.params.get("name")
-
-    def gather() -> None:
-        services = to_plain(cm.client.services.list(app)) or []
-        if name:
-            services = [s for s in services if s.get("name") == name]
-        services.sort(key=lambda s: str(s.get("name")))
-        cm.exit(False, services=services)
-
-    cm.run(gather, "list services of", f"app {app}")
+    ServiceInfo.main()
 
 
 if __name__ == "__main__":
