@@ -72,13 +72,15 @@ def parse_host(host: str) -> Tuple[str, Optional[str], Optional[str]]:
             field="host",
         )
     try:
-        _ = parts.port  # urlsplit checks the port only when it is read
+        port = parts.port  # urlsplit checks the port only when it is read
     except ValueError:
+        port = 0
+    if port == 0:
         raise ConvoxInputError(
             "the Convox host URL has an invalid port (or user info that is not percent-encoded: "
             "percent-encode it or use the password option)",
             field="host",
-        ) from None
+        )
     netloc = parts.netloc
     username: Optional[str] = None
     password: Optional[str] = None

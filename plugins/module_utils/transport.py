@@ -238,7 +238,7 @@ class Transport:
             raise ConvoxError("the Python library httpx is required by the Convox client")
         if retries < 0:
             raise ConvoxInputError("retries must be 0 or more", field="retries")
-        if timeout is None or not timeout > 0:
+        if timeout is None or timeout <= 0:
             raise ConvoxInputError("timeout must be more than 0 seconds", field="timeout")
         self.credentials = credentials
         self.base_url = credentials.url
