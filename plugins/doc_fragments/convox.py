@@ -83,7 +83,11 @@ options:
     ATTRIBUTES = r"""
 attributes:
   check_mode:
-    description: Can run in check mode and return the predicted result; only GET requests are sent.
+    description:
+      - Can run in check mode and return the predicted result; only GET requests are sent.
+      - When the app (or service) the task needs does not exist yet, as in a first deploy whose earlier task
+        creates it, the task predicts what it would do once that object exists and says so in
+        C(check_mode_note). Outside check mode a missing app fails the task, naming it.
   diff_mode:
     description: Will return details on what has changed (or might have changed in check mode) when in diff mode.
   platform:

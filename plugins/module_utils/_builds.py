@@ -167,7 +167,7 @@ def plan_build(cm: ConvoxModule, app: str, lookback: int = 20) -> BuildPlan:
     description = _builds.describe_build(params.get("description"), token)
     plan = BuildPlan(app, source, token, None, description)
     cm.set_context("list the builds of", f"app {app}")
-    builds = cm.client.builds.list(app, limit=lookback)
+    builds = cm.parent(lambda: cm.client.builds.list(app, limit=lookback), "app", app, missing=[])
     if not params.get("force"):
         if source.kind == "import":
             plan.existing = _builds.find_import(builds, plan.import_description, plan.import_manifest)

@@ -258,6 +258,9 @@ class ConvoxModule:
         self._client: Any = None
         self._context = ""
         self._running = 0
+        # Set when, in check mode, an object the task needs (its app, its service) does not
+        # exist yet; every result of the task then carries it as ``check_mode_note``.
+        self.check_mode_note = ""
 
     # -- properties -------------------------------------------------------
 
@@ -365,6 +368,8 @@ class ConvoxModule:
         """End the task with ``changed`` and, in diff mode, ``diff``."""
         if diff is not None and self.diff_mode:
             result["diff"] = diff
+        if self.check_mode_note:
+            result.setdefault("check_mode_note", self.check_mode_note)
         result["changed"] = bool(changed)
         self._end(False, result)
 
@@ -402,6 +407,7 @@ class ConvoxModule:
         """
         self._context = f"{action} {target}".strip()
         self._running += 1
+        outcome = TaskEnd(False, {"changed": False})
         try:
             try:
                 func()
@@ -420,7 +426,7 @@ class ConvoxModule:
         """Refuse connection and wait options that cannot work, before any request is sent."""
         params = self.params
         timeout = params.get("timeout")
-        if timeout is not None and not timeout > 0:
+        if timeout is not None and timeout <= 0:
             self.fail(f"Option timeout must be more than 0 seconds, got {timeout:g}. Nothing was sent to the rack.")
         wait_timeout = params.get("wait_timeout")
         if wait_timeout is not None and wait_timeout < 0:
@@ -440,6 +446,36 @@ class ConvoxModule:
                 parse_host(str(host))
             except _errors.ConvoxInputError as exc:
                 self.fail(f"Option host: {upper_first(exc.message)}. Nothing was sent to the rack.")
+
+    def parent(self, read: Callable[[], Any], kind: str, name: str, missing: Any = None) -> Any:
+        """``read()`` of an object the task needs (an app, a service), which an earlier task of the
+        same play may only create.
+
+        When the rack answers that it does not exist: in check mode the task goes on as if it
+        existed in the shape that earlier task would give it; this returns ``missing`` and notes
+        it (``check_mode_note`` in the result). Outside check mode the task fails naming it.
+        """
+        try:
+            return read()
+        except _errors.ConvoxNotFoundError as exc:
+            if not self.check_mode:
+                answer = str(getattr(exc, "message", "") or exc).strip().rstrip(".")
+                self.fail(
+                    f"Could not {self._context or 'run the task'} on {self.rack_label}: {kind} {name} does not exist "
+                    f"(the rack answered: {answer}). Create it first (an earlier task of the play, or the Convox "
+                    "CLI), then run this task again. Nothing was changed.",
+                    failure=dict(failure_details(exc), kind="ParentNotFound", parent=f"{kind} {name}"),
+                )
+            self.note_missing(kind, name)
+            return missing
+
+    def note_missing(self, kind: str, name: str) -> None:
+        """Say in the result that ``kind name`` does not exist yet, so the check-mode result is a prediction."""
+        if not self.check_mode_note:
+            self.check_mode_note = (
+                f"{upper_first(kind)} {name} does not exist on {self.rack_label} yet: this is what the task would do "
+                "once an earlier task of the play has created it."
+            )
 
     def set_context(self, action: str, target: str = "") -> None:
         """What the module is doing right now, for failure messages."""

@@ -135,23 +135,31 @@ class ConvoxTask:
     def validate(self) -> None:
         """Bad input fails here, before anything is sent."""
 
-    def service_of(self, app: str, service: str, instead: str, **result: Any) -> Dict[str, Any]:
+    def service_of(self, app: str, service: str, instead: str, **result: Any) -> Optional[Dict[str, Any]]:
         """The service ``service`` of ``app`` as the rack lists it (one ``GET``).
 
-        A missing service fails the task naming the app's services, then ``instead`` (what to
-        do about it); ``result`` goes into the failed result.
+        A missing app or service fails the task naming the app's services, then ``instead``
+        (what to do about it); ``result`` goes into the failed result. In check mode a missing
+        app, or a service of an app that has no service yet (nothing deployed), may come from
+        earlier tasks of the play (``convox_app``, a deploy): then this returns ``None`` and the
+        result carries ``check_mode_note``. A service missing beside others fails as in a real run.
         """
-        services = to_plain(self.cm.client.services.list(app)) or []
+        services = self.cm.parent(lambda: to_plain(self.client.services.list(app)) or [], "app", app, missing=None)
+        if services is None:
+            return None
         for entry in services:
             if entry.get("name") == service:
                 return dict(entry)
+        if self.cm.check_mode and not services:  # no release deployed yet: a deploy earlier in the play makes them
+            self.cm.note_missing("service", f"{service} of app {app}")
+            return None
         known = ", ".join(sorted(str(s.get("name")) for s in services)) or "none"
         self.cm.fail(
             f"App {app} has no service {service} on {self.cm.rack_label} (its services: {known}). {instead}",
             failure={"kind": "ServiceNotFound", "app": app, "service": service},
             **result,
         )
-        return {}  # pragma: no cover - fail() does not return
+        return None  # pragma: no cover - fail() does not return
 
     def run(self) -> None:
         raise NotImplementedError

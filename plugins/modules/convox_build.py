@@ -59,6 +59,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+check_mode_note:
+  description:
+    - Set in check mode when the app the task needs does not exist yet (an earlier task of the play would
+      create it); the rest of the result is then what the task would do once it exists.
+  returned: in check mode, when the app does not exist yet
+  type: str
+  sample: "App myapp does not exist on rack acme/prod yet: this is what the task would do once an earlier task ..."
 build:
   description:
     - The build that matches the source, new or existing.

@@ -145,6 +145,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+check_mode_note:
+  description:
+    - Set in check mode when the app the task needs does not exist yet (an earlier task of the play would
+      create it); the rest of the result is then what the task would do once it exists.
+  returned: in check mode, when the app does not exist yet
+  type: str
+  sample: "App myapp does not exist on rack acme/prod yet: this is what the task would do once an earlier task ..."
 certificate:
   description:
     - The certificate after the task (the predicted one in check mode, with id C((new certificate))).
@@ -333,7 +340,7 @@ class Certificate(ActionTask):
         params, cm = self.params, self.cm
         if params["state"] == "renewed":
             cm.set_context("read", f"app {params['app']}")
-            cm.client.apps.get(params["app"])  # fails clearly when the app does not exist
+            cm.parent(lambda: cm.client.apps.get(params["app"]), "app", params["app"])
             return None
         if params["state"] == "absent":
             cm.set_context("read", "certificates")
@@ -352,7 +359,8 @@ class Certificate(ActionTask):
             )
         if self.apply_to:
             cm.set_context("apply certificate to", self.port_label)
-            cm.client.apps.get(params["app"])  # a missing app fails here, before any write
+            # A missing app fails here, before any write (in check mode: predicted, with a note).
+            cm.parent(lambda: cm.client.apps.get(params["app"]), "app", params["app"])
         return found
 
     @property

@@ -61,6 +61,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+check_mode_note:
+  description:
+    - Set in check mode when the app the task needs does not exist yet (an earlier task of the play would
+      create it); the rest of the result is then what the task would do once it exists.
+  returned: in check mode, when the app does not exist yet
+  type: str
+  sample: "App myapp does not exist on rack acme/prod yet: this is what the task would do once an earlier task ..."
 build:
   description:
     - The build of the source, new or reused (in check mode a new one has id V((new build))).
@@ -170,7 +177,8 @@ class Deploy(BuildSteps, ActionTask):
         """The active release (read after the build), when it runs the build found already."""
         app = self.identity()
         self.cm.set_context("read", f"app {app}")
-        self.active = normalize_id(self.client.apps.get(app).release)
+        found = self.cm.parent(lambda: self.client.apps.get(app), "app", app)
+        self.active = normalize_id(getattr(found, "release", ""))
         current = self.client.releases.get(app, self.active) if self.active else None
         self.active_build = normalize_id(getattr(current, "build", "")) if current is not None else ""
         build_id = outcome.build.get("id", "")

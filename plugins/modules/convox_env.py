@@ -104,6 +104,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+check_mode_note:
+  description:
+    - Set in check mode when the app the task needs does not exist yet (an earlier task of the play would
+      create it); the rest of the result is then what the task would do once it exists.
+  returned: in check mode, when the app does not exist yet
+  type: str
+  sample: "App myapp does not exist on rack acme/prod yet: this is what the task would do once an earlier task ..."
 release:
   description:
     - Id of the release that carries the wanted environment, new or unchanged.
@@ -160,6 +167,7 @@ from ansible_collections.convox.convox.plugins.module_utils._builds import promo
 from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
 from ansible_collections.convox.convox.plugins.module_utils._views import NEW_RELEASE, env_diff, parse_env
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
+from ansible_collections.convox.convox.plugins.module_utils.resources.environment import plan_from
 
 _BAD_KEY = re.compile(r"[=\s]")
 
@@ -209,13 +217,17 @@ class Env(ActionTask):
     def prepare(self) -> Any:
         """The plan, and the release an earlier run left unpromoted (to promote instead of a new copy)."""
         params, client, app = self.params, self.client, self.identity()
-        self.active = normalize_id(getattr(client.apps.get(app), "release", ""))
+        found = self.cm.parent(lambda: client.apps.get(app), "app", app)
+        self.active = normalize_id(getattr(found, "release", ""))
         latest = params["base"] == "latest" or not self.active
         source: Dict[str, Any] = {"latest": True} if latest else {"release": self.active}
+        change: Dict[str, Any] = {"replace": params["replace"]}
         if params["state"] == "present":
-            plan = client.environment.plan(app, parse_env(params["env"]), replace=params["replace"], **source)
+            change["env"] = parse_env(params["env"])
         else:
-            plan = client.environment.plan(app, None, remove=list(params["keys"]), **source)
+            change["remove"] = list(params["keys"])
+        # In check mode an app that an earlier task creates has no environment yet.
+        plan = plan_from(app, None, **change) if found is None else client.environment.plan(app, **change, **source)
         base = plan.base_release
         self.base_id = normalize_id(getattr(base, "id", "")) if base is not None else ""
         self.build = getattr(base, "build", "") if base is not None else ""

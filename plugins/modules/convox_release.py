@@ -69,6 +69,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+check_mode_note:
+  description:
+    - Set in check mode when the app the task needs does not exist yet (an earlier task of the play would
+      create it); the rest of the result is then what the task would do once it exists.
+  returned: in check mode, when the app does not exist yet
+  type: str
+  sample: "App myapp does not exist on rack acme/prod yet: this is what the task would do once an earlier task ..."
 release:
   description:
     - The release that is (or in check mode would be) active after the task. For V(rolled_back)
@@ -145,7 +152,11 @@ class Release(ActionTask):
         rolled_back = self.params["state"] == "rolled_back"
         if rolled_back:
             self.cm.set_context("roll back to", self.target)
-        self.active = normalize_id(client.apps.get(app).release)
+        found = self.cm.parent(lambda: client.apps.get(app), "app", app)
+        if found is None:  # check mode, the app comes from an earlier task: its release would be new too
+            self.active = ""
+            return {"changed": True, "release": {"id": release_id, "app": app}, "promote": release_id}
+        self.active = normalize_id(found.release)
         self.cm.set_context("read", self.target)
         target = client.releases.get(app, release_id)
         if self.active == release_id:

@@ -98,6 +98,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+check_mode_note:
+  description:
+    - Set in check mode when the app or service the task needs does not exist yet (an earlier task of the play would
+      create it); the rest of the result is then what the task would do once it exists.
+  returned: in check mode, when the app or service does not exist yet
+  type: str
+  sample: "App myapp does not exist on rack acme/prod yet: this is what the task would do once an earlier task ..."
 rc:
   description:
     - Exit code of the command.
@@ -200,7 +207,7 @@ class Run(ActionTask):
         return base
 
     def would(self) -> str:
-        return f"Check mode: the command was not run in {self.target}."
+        return f"Check mode: would run {self.params['command']!r} in {self.target} (not run in check mode)."
 
     def skipped_result(self, prepared: Dict[str, Any]) -> Dict[str, Any]:
         return prepared

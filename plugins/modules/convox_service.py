@@ -90,6 +90,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+check_mode_note:
+  description:
+    - Set in check mode when the app or service the task needs does not exist yet (an earlier task of the play would
+      create it); the rest of the result is then what the task would do once it exists.
+  returned: in check mode, when the app or service does not exist yet
+  type: str
+  sample: "App myapp does not exist on rack acme/prod yet: this is what the task would do once an earlier task ..."
 service:
   description:
     - The service as the rack lists it after the task (the predicted service in check mode).
@@ -137,7 +144,7 @@ service:
 
 from typing import Any, Dict, Optional, Tuple
 
-from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource
+from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource, merge_desired
 from ansible_collections.convox.convox.plugins.module_utils._views import process_view, service_view
 
 SCALE_KEYS = ("count", "cpu", "memory", "gpu", "min", "max")
@@ -177,6 +184,10 @@ class Service(DeclarativeResource):
 
     def desired(self) -> Dict[str, Any]:
         return {key: self.params.get(key) for key in SCALE_KEYS}
+
+    def predict_create(self, desired: Dict[str, Any]) -> Dict[str, Any]:
+        """Check mode only, when the app or the service comes from an earlier task of the play."""
+        return merge_desired({"name": self.params["name"]}, desired)
 
     def view(self, state: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         return service_view(state)

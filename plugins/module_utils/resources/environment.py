@@ -76,6 +76,33 @@ def validate_env(env: Mapping[str, Any]) -> Dict[str, str]:
     return result
 
 
+def plan_from(
+    app: str,
+    base: Optional[Release],
+    env: Optional[Mapping[str, Any]] = None,
+    *,
+    remove: Iterable[str] = (),
+    replace: bool = False,
+) -> EnvPlan:
+    """The change from ``base``'s environment (``None``: an app without a release, or one that does
+    not exist yet) to ``env`` merged in (or replacing it) and ``remove`` taken out. No request."""
+    wanted = validate_env(env or {})
+    current = parse_env(base.env) if base is not None else {}
+    desired = {} if replace else dict(current)
+    desired.update(wanted)
+    for key in remove:
+        desired.pop(validate_key(key), None)
+    return EnvPlan(
+        app=app,
+        base_release=base,
+        current=current,
+        desired=desired,
+        added=sorted(key for key in desired if key not in current),
+        changed=sorted(key for key in desired if key in current and current[key] != desired[key]),
+        removed=sorted(key for key in current if key not in desired),
+    )
+
+
 class EnvironmentAccessor(Accessor):
     """``client.environment``"""
 
@@ -113,20 +140,7 @@ class EnvironmentAccessor(Accessor):
         wanted = validate_env(env or {})
         drop: List[str] = [validate_key(key) for key in (remove or [])]
         base = self.base_release(app, release=release, latest=latest)
-        current = parse_env(base.env) if base is not None else {}
-        desired = {} if replace else dict(current)
-        desired.update(wanted)
-        for key in drop:
-            desired.pop(key, None)
-        return EnvPlan(
-            app=app,
-            base_release=base,
-            current=current,
-            desired=desired,
-            added=sorted(key for key in desired if key not in current),
-            changed=sorted(key for key in desired if key in current and current[key] != desired[key]),
-            removed=sorted(key for key in current if key not in desired),
-        )
+        return plan_from(app, base, wanted, remove=drop, replace=replace)
 
     def apply(
         self, plan: EnvPlan, *, promote: bool = False, wait: bool = False, timeout: Optional[float] = None

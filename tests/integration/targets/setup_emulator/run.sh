@@ -10,6 +10,7 @@
 # CONVOX_PASSWORD, EMULATOR_URL, EMULATOR_PASSWORD, EMULATOR_PYTHON; stopped on exit). Then:
 #
 #   run_playbook ARGS...         ansible-playbook -i ../setup_emulator/inventory.yml runme.yml ARGS
+#                                (PLAYBOOK=path runs another playbook)
 #   run_playbook_checking_secrets VAR... -- ARGS...
 #                                the same with -vvv --diff, its output kept in a file that is
 #                                searched for the values of the environment variables VAR... before
@@ -24,7 +25,7 @@ set -eux
 source ../setup_emulator/emulator.sh
 
 run_playbook() {
-    ansible-playbook -i ../setup_emulator/inventory.yml runme.yml "$@"
+    ansible-playbook -i ../setup_emulator/inventory.yml "${PLAYBOOK:-runme.yml}" "$@"
 }
 
 check_no_secrets() {

@@ -156,6 +156,7 @@ class _Apps(_Accessor):
 class _Releases(_Accessor):
     def list(self, app: str, *, limit: Any = None) -> Any:
         self._log("list", app)
+        self._fake.app(app)  # the rack answers 404 for an app that does not exist
         items = self._fake.release_data.get(app, [])
         return [self._fake.model("Release", r) for r in items[: limit or 10]]
 
@@ -195,6 +196,7 @@ class _Releases(_Accessor):
 class _Builds(_Accessor):
     def list(self, app: str, *, limit: Any = None) -> Any:
         self._log("list", app)
+        self._fake.app(app)  # the rack answers 404 for an app that does not exist
         return [self._fake.model("Build", b) for b in self._fake.build_data.get(app, [])[: limit or 10]]
 
     def get(self, app: str, id: str) -> Any:

@@ -188,6 +188,11 @@ def test_app_locked_delete_refused_then_unlocked(run_module: Any, fake_client: A
     refused = run_module(convox_app, {"name": "web", "state": "absent"})
     assert refused["failed"] is True and "locked" in refused["msg"] and "lock: false" in refused["msg"]
     assert fake_client.writes == []
+    # check mode answers as the real run does: refused without lock: false, a change with it
+    refused_check = run_module(convox_app, {"name": "web", "state": "absent"}, check=True)
+    assert refused_check["failed"] is True and refused_check["msg"] == refused["msg"]
+    unlocked_check = run_module(convox_app, {"name": "web", "state": "absent", "lock": False}, check=True)
+    assert unlocked_check["changed"] is True and fake_client.writes == []
     deleted = run_module(convox_app, {"name": "web", "state": "absent", "lock": False, "wait": False})
     assert deleted["changed"] is True and fake_client.writes == ["apps.update", "apps.delete"]
     again = run_module(convox_app, {"name": "web", "state": "absent"})
