@@ -1,11 +1,13 @@
 # convox.convox: every command a developer or CI needs. See README.md.
-#   make demo      run docs/examples/demo.yml against the emulator (apply, re-apply, check+diff)
+#   make demo      run docs/examples/demo.yml against the emulator (apply, re-apply, check+diff);
+#                  its venv (.venv-demo) has only requirements-demo.txt
 #   make test      everything CI runs (.ci/run calls exactly this); one timing line per step
 #   make lint | pytest | sanity | units | integration | molecule | galaxy | docs | bench
 #   make emulator PORT=5443 PASSWORD=secret ARGS="..."   the rack emulator in the foreground
 SHELL := /bin/bash
 VENV ?= .venv
 VENV216 ?= .venv-2.16
+DEMO_VENV ?= .venv-demo
 PORT ?= 5443
 PASSWORD ?= secret
 ARGS ?=
@@ -30,14 +32,21 @@ $(VENV216)/.installed: requirements.txt .ci/requirements-core-2.16.txt emulator/
 	$(VENV216)/bin/pip install -q --disable-pip-version-check -r .ci/requirements-core-2.16.txt
 	touch $@
 
-# The installed console script. The password reaches it through the environment only, never a
+# The installed console script (from the demo's venv: the emulator and the runtime only). The password reaches it through the environment only, never a
 # command line (make's echo, `make -n`, ps): $(value ...) keeps every character, `$` and quotes too.
 emulator: export EMULATOR_PASSWORD = $(value PASSWORD)
-emulator: venv
-	@exec $(VENV)/bin/convox-emulator --port $(PORT) --password-env EMULATOR_PASSWORD $(ARGS)
+emulator: $(DEMO_VENV)/.installed
+	@exec $(DEMO_VENV)/bin/convox-emulator --port $(PORT) --password-env EMULATOR_PASSWORD $(ARGS)
 
-demo: venv
-	$(VENV)/bin/python docs/examples/run_demo.py
+# The demo has a venv of its own with only what it runs (requirements-demo.txt): a first
+# `make demo` on a fresh clone does not install the development toolchain.
+$(DEMO_VENV)/.installed: requirements.txt requirements-demo.txt emulator/pyproject.toml
+	test -x $(DEMO_VENV)/bin/python || $(PY312) -m venv $(DEMO_VENV)
+	$(DEMO_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-demo.txt
+	touch $@
+
+demo: $(DEMO_VENV)/.installed
+	$(DEMO_VENV)/bin/python docs/examples/run_demo.py
 
 test:
 	$(STEPS) test

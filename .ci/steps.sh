@@ -26,7 +26,9 @@ export ANSIBLE_NOCOLOR=1
 export PY_COLORS=0
 
 TEST_STEPS=(venv tools tree lint pytest ansible-lint changelog docs-lint galaxy sanity sanity-pythons units
-    integration molecule venv-2.16 sanity-2.16 integration-2.16)
+    integration molecule venv-2.16 sanity-2.16 integration-2.16 demo)
+# Steps of the second lane (run in parallel with the rest; see main).
+LANE_B_STEPS=" venv-2.16 sanity-2.16 integration-2.16 demo "
 CRITICAL_STEPS=" venv tools tree venv-2.16 "
 
 coll() { echo "$CI_WORK/collections/ansible_collections/convox/convox"; }
@@ -274,6 +276,16 @@ step_galaxy() {
     fi
 }
 
+# README's first command on a fresh install: `make demo` with a new venv of its own (only
+# requirements-demo.txt: ansible-core, the runtime requirements and the emulator installed with
+# pip from emulator/, not editable), run from the tree. Proves that the emulator installs into a
+# fresh venv and serves the demo.
+step_demo() {
+    in_tree
+    rm -rf "$CI_WORK/demo-venv"
+    make -s demo DEMO_VENV="$CI_WORK/demo-venv"
+}
+
 step_molecule() {
     in_tree
     PATH="$VENV/bin:$PATH" "$VENV/bin/molecule" test --all
@@ -335,7 +347,7 @@ main() {
     local needs_tree=0 needs_tools=0
     for s in "${steps[@]}"; do
         case $s in
-        lint | pytest | sanity* | units | integration* | ansible-lint | changelog | docs-lint | galaxy | molecule | docs)
+        lint | pytest | sanity* | units | integration* | ansible-lint | changelog | docs-lint | galaxy | molecule | docs | demo)
             needs_tree=1
             needs_tools=1
             ;;
@@ -349,16 +361,13 @@ main() {
         [[ " ${steps[*]} " != *" venv-2.16 "* ]] && steps=(venv-2.16 "${steps[@]}") ;;
     esac
 
-    # The ansible-core 2.16 steps run in a second lane, in parallel with the rest, on their
-    # own copy of the tree (ansible-test keeps state in tests/output): most steps use one
-    # core, and the machine has two. CI_PARALLEL=0 runs everything in one lane.
+    # The ansible-core 2.16 steps and the demo run in a second lane, in parallel with the rest,
+    # on their own copy of the tree (ansible-test keeps state in tests/output): most steps use
+    # one core, and the machine has two. CI_PARALLEL=0 runs everything in one lane.
     local lane_b=() lane_a=() lane_pid="" lane_dir="$CI_WORK/lane-2.16"
     if [ "${CI_PARALLEL:-1}" != 0 ] && [ "${CI_LANE:-}" != b ]; then
         for s in "${steps[@]}"; do
-            case $s in
-            *-2.16) lane_b+=("$s") ;;
-            *) lane_a+=("$s") ;;
-            esac
+            if [[ $LANE_B_STEPS = *" $s "* ]]; then lane_b+=("$s"); else lane_a+=("$s"); fi
         done
         if [ ${#lane_b[@]} -gt 0 ] && [ ${#lane_a[@]} -gt 0 ]; then
             steps=("${lane_a[@]}")
