@@ -43,6 +43,8 @@ def test_doc_examples_run(rack, tmp_path, monkeypatch):
     namespace = {}
     output = io.StringIO()
     for index, (marker, code) in enumerate(blocks()):
+        if marker == "script":  # a standalone script: test_doc_first_script runs it in its own process
+            continue
         code = code.replace(PLACEHOLDER_URL, rack.url).replace('"secret"', repr(PASSWORD))
         with monkeypatch.context() as patch:
             if marker == "env":
@@ -66,3 +68,31 @@ def test_doc_examples_run(rack, tmp_path, monkeypatch):
     assert any(line.startswith("object://myapp/backups/notes.txt b'hello'") for line in lines)
     assert lines[-2] == "myapp"
     assert lines[-1] == "running App {}"  # the records example: same attributes, no pydantic model
+
+
+def test_doc_first_script(rack, client, tmp_path):
+    """The page's first script, run as a user runs it: its own process, the collection found through
+    ANSIBLE_COLLECTIONS_PATH (a link to this checkout), the rack from CONVOX_HOST/CONVOX_PASSWORD."""
+    import subprocess
+    import sys
+
+    (code,) = [code for marker, code in blocks() if marker == "script"]
+    collections = tmp_path / "collections"
+    (collections / "ansible_collections" / "convox").mkdir(parents=True)
+    (collections / "ansible_collections" / "convox" / "convox").symlink_to(REPO_ROOT, target_is_directory=True)
+    script = tmp_path / "list_apps.py"
+    script.write_text(code, encoding="utf-8")
+    client.apps.create("first-script")
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "RACK_URL", "CONVOX_RACK")}
+    env.update(ANSIBLE_COLLECTIONS_PATH=f"{tmp_path / 'nowhere'}:{collections}", CONVOX_HOST=rack.url)
+    env.update(CONVOX_PASSWORD=PASSWORD, HOME=str(tmp_path))
+    done = subprocess.run([sys.executable, str(script)], env=env, cwd=str(tmp_path), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "rack version 3.24.9"
+    assert any(line.startswith("first-script ") for line in lines[1:]), lines
+    assert PASSWORD not in done.stdout + done.stderr
+    # Without the collection on the path, the script says how to install it.
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(tmp_path / "nowhere")
+    missing = subprocess.run([sys.executable, str(script)], env=env, cwd=str(tmp_path), capture_output=True, text=True)
+    assert missing.returncode == 1 and "ansible-galaxy collection install convox.convox" in missing.stderr
