@@ -36,9 +36,13 @@ options:
     description:
       - Role of the token - V(read) (GET requests only), V(write) (all but admin actions)
         or V(admin) (minting admin tokens needs admin credentials).
+      - These are the names the rack's API takes. Inside the token the rack writes the role as
+        V(r), V(rw) or V(rwa) (the spelling of the rack's own docs and of the emulator's docs), so
+        the module accepts those too, as the same roles, and returns both spellings
+        (RV(role) and RV(claim_role)).
       - Ignored with O(rotate=true).
     type: str
-    choices: [read, write, admin]
+    choices: [read, write, admin, r, rw, rwa]
     default: read
   duration_hours:
     description:
@@ -93,6 +97,11 @@ role:
   returned: when a token was minted or would be in check mode
   type: str
   sample: read
+claim_role:
+  description: The role as the token carries it (V(r), V(rw) or V(rwa)).
+  returned: when a token was minted or would be in check mode
+  type: str
+  sample: r
 duration_hours:
   description: Lifetime of the token, in hours.
   returned: when a token was minted or would be in check mode
@@ -117,13 +126,16 @@ from ansible_collections.convox.convox.plugins.module_utils._tasks import Action
 from ansible_collections.convox.convox.plugins.module_utils._views import HIDDEN
 
 MAX_HOURS = 8760
+# The API's role names (POST /system/jwt/token) and the claim each gives the token.
+CLAIMS = {"read": "r", "write": "rw", "admin": "rwa"}
+ROLES = {claim: role for role, claim in CLAIMS.items()}
 
 
 class RackToken(ActionTask):
     """Mint a token (the default) or, with ``rotate``, rotate the rack's token signing key."""
 
     options = {
-        "role": {"type": "str", "choices": ["read", "write", "admin"], "default": "read"},
+        "role": {"type": "str", "choices": [*CLAIMS, *ROLES], "default": "read"},
         "duration_hours": {"type": "int", "default": 1},
         "rotate": {"type": "bool", "default": False},
     }
@@ -143,7 +155,9 @@ class RackToken(ActionTask):
         self.client.system.get()  # a GET that proves the rack and the credentials work, in both modes
         if self.params["rotate"]:
             return {"rotated": True}
-        return {"role": self.params["role"], "duration_hours": self.params["duration_hours"], "rotated": False}
+        role = ROLES.get(self.params["role"], self.params["role"])
+        hours = self.params["duration_hours"]
+        return {"role": role, "claim_role": CLAIMS[role], "duration_hours": hours, "rotated": False}
 
     def predict(self, prepared: Dict[str, Any]) -> Dict[str, Any]:
         return prepared if prepared["rotated"] else dict(prepared, msg="Check mode: no token was minted.")

@@ -124,11 +124,19 @@ service:
       type: int
       sample: 0
     min:
-      description: Lower bound of the scale range.
+      description:
+        - Lower bound of the autoscaling range, as the rack reports it (from the manifest's C(scale.count)
+          (a fixed count N gives N for both bounds) or from the last range scale with O(min)).
+        - It does not follow RV(service.count); after scaling a service whose manifest scale is 1 to 2
+          processes, the rack reports count 2 with min 1 and max 1.
       type: int
       sample: 1
     max:
-      description: Upper bound of the scale range.
+      description:
+        - Upper bound of the autoscaling range, as the rack reports it (from the manifest's C(scale.count)
+          (a fixed count N gives N for both bounds) or from the last range scale (O(max)).
+        - It does not follow RV(service.count); after scaling a service whose manifest scale is 1 to 2
+          processes, the rack reports count 2 with min 1 and max 1.
       type: int
       sample: 3
     domain:

@@ -68,11 +68,19 @@ services:
       type: int
       sample: 0
     min:
-      description: Lower bound of the scale range.
+      description:
+        - Lower bound of the autoscaling range, as the rack reports it (from the manifest's C(scale.count)
+          (a fixed count N gives N for both bounds) or from the last range scale with O(convox.convox.convox_service#module:min)).
+        - It does not follow RV(services[].count); after scaling a service whose manifest scale is 1 to 2
+          processes, the rack reports count 2 with min 1 and max 1.
       type: int
       sample: 1
     max:
-      description: Upper bound of the scale range.
+      description:
+        - Upper bound of the autoscaling range, as the rack reports it (from the manifest's C(scale.count)
+          (a fixed count N gives N for both bounds) or from the last range scale with O(convox.convox.convox_service#module:min)).
+        - It does not follow RV(services[].count); after scaling a service whose manifest scale is 1 to 2
+          processes, the rack reports count 2 with min 1 and max 1.
       type: int
       sample: 4
     domain:
