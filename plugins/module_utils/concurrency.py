@@ -329,8 +329,8 @@ def write(
     release (when ``active`` names it or a promote revealed it, else None) and returns a
     ``ReleaseDraft``, or None when the head already is as wanted (nothing is created then).
     It is called again, onto the new head, whenever a concurrent release wins the race.
-    ``existing``: a release created earlier (a re-run) to promote instead of creating one; it is
-    promoted only when it is valid, else a new one is drafted.
+    ``existing``: a release created earlier (a re-run, a build's release) to promote instead of
+    creating one; it is used only while it is the head, else a new one is drafted.
     """
     writer = _Writer(
         client,
@@ -342,7 +342,8 @@ def write(
         writer.active = _id(client.apps.get(app).release) or None
     chain = writer.chain()
     release = None
-    if existing is not None and chain.is_valid(getattr(existing, "id", "")):
+    head = chain.head
+    if existing is not None and head is not None and _id(head.id) == _id(getattr(existing, "id", "")):
         release = chain.by_id[_id(existing.id)]
         writer.result.release = release
     else:

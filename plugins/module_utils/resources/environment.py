@@ -197,12 +197,11 @@ class EnvironmentAccessor(Accessor):
         release's (``active``, default the plan's base) unless the plan reads the newest
         release (``latest=True``). With ``promote`` the new release is promoted, under
         contention too (see ``concurrency.write``). A plan that changes nothing writes nothing.
-        A plan from an explicit ``release=`` cannot be merged again and is refused.
+        The plan's base (active, newest or explicit ``release=``) only decides the preview: the
+        write always merges onto the newest valid release, so that no concurrent change is lost.
         """
         from .. import concurrency
 
-        if plan.explicit:
-            raise ConvoxInputError("a plan made from an explicit release is written with apply()", field="release")
         if not plan.changed_any and existing is None:
             return concurrency.ReleaseWrite(release=plan.base_release)
         if active is None and not plan.latest and plan.base_release is not None:
