@@ -216,13 +216,16 @@ class _Writer:
         self.timeout = options.get("timeout")
         self.active: Optional[str] = _id(options.get("active")) or None
         self.result = ReleaseWrite(release=None)
+        self.refreshed = False
+        self.active_release: Optional[Any] = None
         self.lost_to: List[str] = []
 
     def chain(self) -> ReleaseChain:
         listing = self.client.releases.list(self.app, limit=self.window)
         complete = len(listing) < self.window
-        if not complete and self.active and self.active not in {_id(r.id) for r in listing}:
-            self.active = _id(self.client.apps.get(self.app).release) or None  # the anchor fell off the list
+        if not complete and self.active and not self.refreshed and self.active not in {_id(r.id) for r in listing}:
+            self.refreshed = True  # the anchor fell off the list: has the app moved on? (read once)
+            self.active = _id(self.client.apps.get(self.app).release) or None
         return ReleaseChain(listing, complete=complete, anchor=self.active)
 
     def conflict(self, release: Optional[str]) -> ConvoxReleaseConflictError:
@@ -234,7 +237,9 @@ class _Writer:
             head = chain.head
             active = chain.by_id.get(self.active or "")
             if active is None and self.active:
-                active = self.client.releases.get(self.app, self.active)
+                if _id(getattr(self.active_release, "id", "")) != self.active:
+                    self.active_release = self.client.releases.get(self.app, self.active)
+                active = self.active_release
             draft = self.change(head, active)
             if draft is None:
                 self.result.release = head

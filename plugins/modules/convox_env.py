@@ -246,6 +246,8 @@ class Env(ActionTask):
         release_id, build = self.base_id, self.build
         self.written = None
         if self.pending is not None or prepared.changed_any:
+            if self.params["promote"] and build:
+                self.cm.set_context("write and promote the new environment of", f"app {self.identity()}")
             self.written = self.client.environment.write(
                 prepared,
                 promote=bool(self.params["promote"] and build),
