@@ -44,6 +44,8 @@ DEFAULT_RETRIES = 5
 """How many times a write drafts again after losing a race (so up to 6 releases are created)."""
 DEFAULT_WINDOW = 20
 """How many releases (newest first) a write reads to find the chain."""
+MAX_WINDOW = 200
+"""The most releases a write reads when the active release is not among the newest ``window``."""
 JITTER = 0.2
 """Base of the pause between attempts: uniform in [0, JITTER * 2 ** attempt), at most 2 s."""
 
@@ -216,17 +218,29 @@ class _Writer:
         self.timeout = options.get("timeout")
         self.active: Optional[str] = _id(options.get("active")) or None
         self.result = ReleaseWrite(release=None)
-        self.refreshed = False
         self.active_release: Optional[Any] = None
         self.lost_to: List[str] = []
 
     def chain(self) -> ReleaseChain:
-        listing = self.client.releases.list(self.app, limit=self.window)
-        complete = len(listing) < self.window
-        if not complete and self.active and not self.refreshed and self.active not in {_id(r.id) for r in listing}:
-            self.refreshed = True  # the anchor fell off the list: has the app moved on? (read once)
-            self.active = _id(self.client.apps.get(self.app).release) or None
-        return ReleaseChain(listing, complete=complete, anchor=self.active)
+        """The chain from a list that reaches back to the active release (the anchor).
+
+        When the anchor is not in the list, the app may have moved on (read it again), else the
+        list is read again with twice the limit, up to ``MAX_WINDOW``: judging from the list's
+        edge could take a release that lost a race for the head.
+        """
+        limit, refreshed = self.window, False
+        while True:
+            listing = self.client.releases.list(self.app, limit=limit)
+            complete = len(listing) < limit
+            ids = {_id(r.id) for r in listing}
+            if complete or not self.active or self.active in ids or limit >= MAX_WINDOW:
+                return ReleaseChain(listing, complete=complete, anchor=self.active)
+            if not refreshed:
+                refreshed = True
+                self.active = _id(self.client.apps.get(self.app).release) or None
+                if not self.active or self.active in ids:
+                    return ReleaseChain(listing, complete=complete, anchor=self.active)
+            limit = min(MAX_WINDOW, limit * 2)
 
     def conflict(self, release: Optional[str]) -> ConvoxReleaseConflictError:
         return ConvoxReleaseConflictError(self.app, release, self.lost_to, self.result.attempts)
@@ -307,9 +321,12 @@ class _Writer:
             if self.result.attempts > self.retries:
                 raise self.conflict(rid)
             created = self.create(chain)
-            if created is None:
-                self.result.release = chain.head
-                return
+            if created is None:  # the head carries the change already: make it live unless it is
+                created = chain.head
+                if created is None or _id(created.id) == self.active:
+                    self.result.promoted = created is not None
+                    self.result.active = self.active
+                    return
             release = created
             promotes = 0
 
@@ -353,6 +370,8 @@ def write(
         writer.result.release = release
     else:
         release = writer.create(chain)
+        if release is None and head is not None and _id(head.id) != writer.active:
+            release = head  # the head carries the change already (an earlier run's release): promote it
     if release is not None and promote:
         writer.promote(release)
     return writer.result
