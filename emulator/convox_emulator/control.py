@@ -76,8 +76,11 @@ async def handle_control(emu: Any, request: web.BaseRequest, path: str) -> web.S
                 "options": emu.describe_options(),
                 "racks": {n: r.dump() for n, r in emu.racks.items()},
                 "faults": emu.faults,
+                "holds": [hold.to_json() for hold in emu.holds.items],
             }
         )
+    if name == "holds" or name.startswith("holds/"):
+        return await _holds(emu, request, name)
     if name == "faults" and method == "GET":
         return _json(emu.faults)
     if name == "faults" and method == "DELETE":
@@ -92,4 +95,52 @@ async def handle_control(emu: Any, request: web.BaseRequest, path: str) -> web.S
             return _bad(str(exc))
         emu.faults.extend(faults)
         return _json(faults)
+    return web.Response(status=404)
+
+
+async def _holds(emu: Any, request: web.BaseRequest, name: str) -> web.StreamResponse:
+    """``/_emulator/holds[/{id}[/release]]``: add, list, wait for, release and clear holds."""
+    method = request.method
+    parts = name.split("/")
+    if parts == ["holds"]:
+        if method == "GET":
+            return _json([hold.to_json() for hold in emu.holds.items])
+        if method == "DELETE":
+            emu.holds.clear()
+            return _json({"ok": True})
+        if method == "POST":
+            try:
+                raw = json.loads((await request.read()).decode("utf-8") or "null")
+                hold = emu.holds.add(raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                return _bad(str(exc))
+            return _json(hold.to_json())
+        return web.Response(status=405)
+    try:
+        hold = emu.holds.get(int(parts[1]))
+    except ValueError:
+        hold = None
+    if hold is None:
+        return _json({"error": f"no such hold: {parts[1]}"}, 404)
+    if len(parts) == 2 and method == "GET":
+        query = request.rel_url.query
+        try:
+            waiting = int(query.get("waiting", "0"))
+            caught = int(query.get("caught", "0"))
+            timeout = float(query.get("timeout", "10"))
+        except ValueError:
+            return _bad("waiting and caught must be integers, timeout a number")
+        reached = await emu.holds.wait_for(hold, waiting, caught, timeout)
+        return _json(dict(hold.to_json(), reached=reached))
+    if len(parts) == 3 and parts[2] == "release" and method == "POST":
+        body = (await request.read()).decode("utf-8", "replace")
+        try:
+            raw = json.loads(body) if body.strip() else {}
+            count = raw.get("count") if isinstance(raw, dict) else None
+            if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
+                raise ValueError("count must be a non-negative integer")
+        except ValueError as exc:
+            return _bad(str(exc))
+        released = hold.release(count)
+        return _json(dict(hold.to_json(), just_released=released))
     return web.Response(status=404)

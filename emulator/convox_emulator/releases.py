@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import core
 from .router import Router
 from .server import Ctx, Reply, json_reply, ok
-from .wire import ApiError, parse_bool, parse_int
+from .wire import ApiError, go_time, parse_bool, parse_int, utcnow
 
 
 def _limit(ctx: Ctx) -> int:
@@ -54,6 +54,7 @@ def promote(ctx: Ctx) -> Reply:
     if active is not None and release.created < active.created:
         raise ApiError(400, "can not promote an older release, try rollback")
     app.previous_release = app.release
+    app.promotions.append({"release": release.id, "previous": app.release, "force": force, "time": go_time(utcnow())})
     app.release = release.id
     manifest = app.manifest_of(release.id)
     app.logs.add(f"system/k8s/atom/{app.name}", "", "", f"promoting release {release.id}")

@@ -19,6 +19,7 @@ from aiohttp import WSMsgType, web
 
 from . import jwt
 from .control import STREAM_ACTIONS
+from .holds import Holds
 from .router import Route, Router
 from .state import Rack
 from .wire import ApiError, accepts_json, go_json, go_json_compact, request_id
@@ -154,6 +155,7 @@ class Emulator:
         self.generation = 0
         self.requests: List[Dict[str, Any]] = []
         self.faults: List[Dict[str, Any]] = []
+        self.holds = Holds()
         self.racks: Dict[str, Rack] = {}
         self.version = LEGACY_VERSION if self.options.legacy else VERSION
         self._timers: List[asyncio.TimerHandle] = []
@@ -180,6 +182,7 @@ class Emulator:
         self._tasks = []
         self.requests = []
         self.faults = []
+        self.holds.clear()
         self.sessions = {}
         self._build_racks()
 
@@ -379,6 +382,8 @@ class Emulator:
                 headers.setdefault("Content-Type", "text/plain; charset=utf-8")
                 headers.setdefault("Request-Id", request_id())
                 return web.Response(status=int(fault["status"]), body=body, headers=headers)
+
+        await self.holds.park(method, path, request.headers.get("Rack", "") or "", entry)
 
         if self.options.console and self.options.session and path == SESSION_PATH and upgrade != "websocket":
             return await self._new_session(request, entry)

@@ -168,6 +168,7 @@ class App:
     logs: LogBook = field(default_factory=LogBook)
     op: int = 0
     previous_release: str = ""
+    promotions: List[Dict[str, Any]] = field(default_factory=list)  # every accepted promote, in order
     created: datetime = field(default_factory=utcnow)
     _manifest_cache: Dict[str, Manifest] = field(default_factory=dict)
 
@@ -286,6 +287,7 @@ class Rack:
                 "objects": {k: len(v) for k, v in sorted(app.objects.items())},
                 "configs": sorted(app.configs),
                 "service_overrides": app.service_overrides,
+                "promotions": list(app.promotions),
             }
         return {
             "name": self.name,

@@ -130,6 +130,31 @@ class EmulatorHandle:
     def clear_faults(self) -> None:
         self.control("DELETE", "faults")
 
+    def hold(self, method: str = "*", path: str = "*", **fields: Any) -> Dict[str, Any]:
+        """Park matching requests (``times``, ``count`` for a barrier, ``timeout``); answers the hold."""
+        hold: Dict[str, Any] = self.control("POST", "holds", dict(fields, method=method, path=path))
+        return hold
+
+    def holds(self) -> List[Dict[str, Any]]:
+        items: List[Dict[str, Any]] = self.control("GET", "holds")
+        return items
+
+    def wait_held(self, hold_id: int, waiting: int = 1, caught: int = 0, timeout: float = 10.0) -> Dict[str, Any]:
+        """Block until ``waiting`` requests are parked on the hold (and ``caught`` were caught); raise on timeout."""
+        state: Dict[str, Any] = self.control(
+            "GET", f"holds/{hold_id}?waiting={waiting}&caught={caught}&timeout={timeout:g}"
+        )
+        if not state.get("reached"):
+            raise EmulatorError(f"hold {hold_id}: {waiting} waiting / {caught} caught not reached: {state}")
+        return state
+
+    def release_hold(self, hold_id: int, count: Optional[int] = None) -> Dict[str, Any]:
+        state: Dict[str, Any] = self.control("POST", f"holds/{hold_id}/release", {"count": count})
+        return state
+
+    def clear_holds(self) -> None:
+        self.control("DELETE", "holds")
+
     def stderr(self) -> str:
         if not self._stderr_path or not os.path.exists(self._stderr_path):
             return ""

@@ -36,6 +36,7 @@ BUILD_OPTIONS: Dict[str, Dict[str, Any]] = {
     "development": {"type": "bool", "default": False},
     "force": {"type": "bool", "default": False},
 }
+PROMOTE_ATTEMPTS = 4  # a promote refused with 403 "app is currently updating" is tried again after the app settles
 BUILD_MODULE_OPTIONS: Dict[str, Any] = {
     "mutually_exclusive": [("path", "url", "import")],
     "required_one_of": [("path", "url", "import")],
@@ -108,7 +109,15 @@ def promote(cm: ConvoxModule, app: str, release_id: str, force: bool = False) ->
     """Promote ``release_id``; with ``wait``, a rollback fails the task naming both releases."""
     cm.set_context("promote", f"release {release_id} of app {app}")
     try:
-        cm.client.releases.promote(app, release_id, force=force, wait=cm.wait, timeout=cm.wait_timeout)
+        for attempt in range(PROMOTE_ATTEMPTS):
+            try:
+                cm.client.releases.promote(app, release_id, force=force, wait=cm.wait, timeout=cm.wait_timeout)
+                break
+            except _errors.ConvoxAPIError as exc:
+                # another promote started between the running check and ours: let it settle, try again
+                if "currently updating" not in str(exc).lower() or attempt + 1 >= PROMOTE_ATTEMPTS:
+                    raise
+                waits.wait_app_running(cm.client, app, fail_on_rollback=False, timeout=cm.wait_timeout)
     except _errors.ConvoxRollbackError as exc:
         active = getattr(exc, "active_release", None)
         if not active:

@@ -141,6 +141,42 @@ class ConvoxRollbackError(ConvoxError):
         return result
 
 
+class ConvoxReleaseConflictError(ConvoxError):
+    """Another writer kept creating releases between our read and our write (``concurrency.py``).
+
+    Raised by the optimistic-concurrency writes (``releases.write``, ``environment.write``,
+    ``environment.update``, ``releases.rollback(retries=...)``) after ``attempts`` tries.
+    ``release`` is our last release, never promoted; ``concurrent`` the releases that were
+    created from another base in between (newest last). Nothing was promoted; running the task
+    again merges onto the newest release. Names ids only, never environment values.
+    """
+
+    def __init__(
+        self,
+        app: str,
+        release: Optional[str],
+        concurrent: Sequence[str] = (),
+        attempts: int = 0,
+        message: Optional[str] = None,
+    ) -> None:
+        if message is None:
+            others = ", ".join(concurrent) or "another release"
+            message = (
+                f"release {release} of app {app} was not promoted: {others} was created from another "
+                f"environment between our read and our write, {attempts} time(s) in a row"
+            )
+        super().__init__(message)
+        self.app = app
+        self.release = release
+        self.concurrent = list(concurrent)
+        self.attempts = attempts
+
+    def to_dict(self) -> Dict[str, Any]:
+        result = super().to_dict()
+        result.update(app=self.app, release=self.release, concurrent=self.concurrent, attempts=self.attempts)
+        return result
+
+
 class ConvoxBuildFailedError(ConvoxError):
     """A build ended with status ``failed``; ``log_tail`` holds the last lines of its log."""
 

@@ -225,6 +225,12 @@ class EnvPlan:
     added: List[str]
     changed: List[str]
     removed: List[str]
+    # the request itself, so that ``environment.write`` can merge it again onto a newer release
+    wanted: Dict[str, str] = dataclasses.field(default_factory=dict)
+    remove: List[str] = dataclasses.field(default_factory=list)
+    replace: bool = False
+    latest: bool = False
+    explicit: bool = False  # planned from a release named by the caller (``release=``)
 
     @property
     def changed_any(self) -> bool:

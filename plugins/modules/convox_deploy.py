@@ -131,12 +131,23 @@ from ansible_collections.convox.convox.plugins.module_utils._builds import (
     BuildPlan,
     BuildSteps,
     predict_build,
-    promote,
     start_build,
 )
 from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
 from ansible_collections.convox.convox.plugins.module_utils._views import NEW_BUILD, NEW_RELEASE, release_view
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
+from ansible_collections.convox.convox.plugins.module_utils.concurrency import DEFAULT_RETRIES, ReleaseDraft
+
+
+def build_release_change(build_id: str, description: str) -> Any:
+    """A ``releases.write`` change: a release of ``build_id`` with the newest environment."""
+
+    def change(head: Any, _active: Any) -> Optional[ReleaseDraft]:
+        if head is not None and normalize_id(head.build) == build_id:
+            return None  # the newest release runs the build already, with the newest environment
+        return ReleaseDraft(build=build_id, env=getattr(head, "env", None), description=description)
+
+    return change
 
 
 class Deploy(BuildSteps, ActionTask):
@@ -154,12 +165,24 @@ class Deploy(BuildSteps, ActionTask):
             return self.result(outcome, False, running)
         build_id = outcome.build.get("id", "")
         release_id = normalize_id(outcome.build.get("release"))
-        if not outcome.changed and not self.is_newest(release_id):
-            self.cm.set_context("create a release of", f"build {build_id} of app {app}")
-            release_id = normalize_id(self.client.releases.create(app, build=build_id).id)
         if not release_id:
             self.cm.fail(f"Build {build_id} of app {app} finished without a release; run the task again.")
-        promote(self.cm, app, release_id)
+        # The build's release is promoted while it is the newest release; otherwise (an environment
+        # change came after it) a release of the build with the newest environment is created, with
+        # optimistic concurrency, and promoted under contention (docs/concurrency.md).
+        self.cm.set_context("promote", f"build {build_id} of app {app}")
+        written = self.client.releases.write(
+            app,
+            build_release_change(build_id, str(outcome.build.get("description") or "")),
+            promote=True,
+            wait=self.cm.wait,
+            timeout=self.cm.wait_timeout,
+            retries=DEFAULT_RETRIES,
+            active=self.active or None,
+            existing=self.client.releases.get(app, release_id),
+        )
+        if written.release is not None:
+            release_id = normalize_id(written.release.id)
         return self.result(outcome, True, release_view(self.client.releases.get(app, release_id)))
 
     def predict(self, prepared: BuildPlan) -> Dict[str, Any]:

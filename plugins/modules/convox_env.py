@@ -17,6 +17,13 @@ description:
     and by default promotes it. Nothing is created when the environment is already as asked.
   - Values are secrets. They are never shown in results, diffs or logs; results and diffs
     list the keys and whether each was added, changed or removed. O(show_values) opts in.
+  - Safe when several runs change the same app at once (forks, overlapping pipelines). The
+    change is merged onto the newest release when the release is created; when another run
+    created a release in between, the module merges again and creates another one (a few
+    times, with random pauses), and it never promotes a release that lost such a race. While
+    another promote runs it waits for the app to settle and decides again. If it keeps losing
+    it fails, naming the other release, with nothing promoted. See the collection's
+    C(docs/concurrency.md).
 author:
   - convox.convox contributors (!UNKNOWN)
 extends_documentation_fragment:
@@ -163,7 +170,6 @@ env:
 import re
 from typing import Any, Dict, List
 
-from ansible_collections.convox.convox.plugins.module_utils._builds import promote
 from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
 from ansible_collections.convox.convox.plugins.module_utils._views import NEW_RELEASE, env_diff, parse_env
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
@@ -248,16 +254,27 @@ class Env(ActionTask):
         return candidate if parse_env(candidate.env) == plan.desired else None
 
     def perform(self, prepared: Any) -> Dict[str, Any]:
+        """Write with optimistic concurrency: merged onto the newest release, promoted under contention."""
         release_id, build = self.base_id, self.build
-        if self.pending is not None:
-            release_id = normalize_id(self.pending.id)
-        elif prepared.changed_any:
-            new_release = self.client.environment.apply(prepared)
-            release_id = normalize_id(new_release.id)
-            build = getattr(new_release, "build", "") or build
+        self.written = None
+        if self.pending is not None or prepared.changed_any:
+            if self.params["promote"] and build:
+                self.cm.set_context("write and promote the new environment of", f"app {self.identity()}")
+            self.written = self.client.environment.write(
+                prepared,
+                promote=bool(self.params["promote"] and build),
+                wait=self.cm.wait,
+                timeout=self.cm.wait_timeout,
+                active=self.active or None,
+                existing=self.pending,
+            )
+            if self.written.release is not None:
+                release_id = normalize_id(self.written.release.id)
+                build = getattr(self.written.release, "build", "") or build
         return self.result(prepared, release_id, build)
 
     def predict(self, prepared: Any) -> Dict[str, Any]:
+        self.written = None
         release_id = self.base_id
         if self.pending is not None:
             release_id = normalize_id(self.pending.id)
@@ -277,9 +294,9 @@ class Env(ActionTask):
                         "the next build or deploy of the app carries this environment."
                     )
             else:
-                promoted = changed = True
-                if not self.cm.check_mode:
-                    promote(self.cm, app, release_id)
+                promoted = changed = True  # promoted by environment.write (predicted in check mode)
+                if self.written is not None and not self.written.promoted:
+                    promoted = False  # the newest release already carried the change; nothing to promote
         before, after = env_diff(plan.current, plan.desired, show_values)
         result: Dict[str, Any] = {
             "changed": changed,

@@ -115,6 +115,7 @@ from ansible_collections.convox.convox.plugins.module_utils._builds import promo
 from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
 from ansible_collections.convox.convox.plugins.module_utils._views import NEW_RELEASE, parse_env, release_view
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
+from ansible_collections.convox.convox.plugins.module_utils.concurrency import DEFAULT_RETRIES
 
 
 def _same(one: Any, other: Any) -> bool:
@@ -198,7 +199,12 @@ class Release(ActionTask):
         elif prepared.get("rollback"):
             self.cm.set_context("roll back to", self.target)
             release = self.client.releases.rollback(
-                app, self.release_id, force=self.params["force"], wait=self.cm.wait, timeout=self.cm.wait_timeout
+                app,
+                self.release_id,
+                force=self.params["force"],
+                wait=self.cm.wait,
+                timeout=self.cm.wait_timeout,
+                retries=DEFAULT_RETRIES,  # the copy is checked against concurrent releases (docs/concurrency.md)
             )
         return self.result(prepared, release_view(release))
 

@@ -65,6 +65,7 @@ def test_doc_examples_run(rack, tmp_path, monkeypatch):
     assert "3 migrated\n" in output.getvalue()
     assert "404 app not found: no-such-app" in output.getvalue()
     assert "running" in lines
+    assert "written True 1 []" in lines  # the optimistic-concurrency example, uncontended: one attempt
     assert any(line.startswith("object://myapp/backups/notes.txt b'hello'") for line in lines)
     assert lines[-2] == "myapp"
     assert lines[-1] == "running App {}"  # the records example: same attributes, no pydantic model

@@ -6,17 +6,22 @@ Reads use the app's active release by default (``release=`` or ``latest=True`` t
 otherwise). Writes fork the new release from the release that was read (``parent-release``),
 so changing the environment never deploys an unpromoted build as a side effect, and they
 create a release only when the environment really changes.
+
+``apply``/``set``/``unset`` write once, as ``convox env set`` does, with no protection against
+a concurrent writer. ``write``/``update`` use optimistic concurrency (``concurrency.py``,
+docs/concurrency.md): what the modules use.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional
 
 from ..errors import ConvoxInputError
 from ..models import EnvPlan
 from ._base import Accessor, require
 
 if TYPE_CHECKING:
+    from ..concurrency import ReleaseDraft, ReleaseWrite
     from ..models import Release
 
 
@@ -83,15 +88,18 @@ def plan_from(
     *,
     remove: Iterable[str] = (),
     replace: bool = False,
+    latest: bool = False,
+    explicit: bool = False,
 ) -> EnvPlan:
     """The change from ``base``'s environment (``None``: an app without a release, or one that does
     not exist yet) to ``env`` merged in (or replacing it) and ``remove`` taken out. No request."""
     wanted = validate_env(env or {})
+    drop: List[str] = [validate_key(key) for key in remove]
     current = parse_env(base.env) if base is not None else {}
     desired = {} if replace else dict(current)
     desired.update(wanted)
-    for key in remove:
-        desired.pop(validate_key(key), None)
+    for key in drop:
+        desired.pop(key, None)
     return EnvPlan(
         app=app,
         base_release=base,
@@ -100,7 +108,35 @@ def plan_from(
         added=sorted(key for key in desired if key not in current),
         changed=sorted(key for key in desired if key in current and current[key] != desired[key]),
         removed=sorted(key for key in current if key not in desired),
+        wanted=wanted,
+        remove=drop,
+        replace=replace,
+        latest=latest,
+        explicit=explicit,
     )
+
+
+def env_change(
+    wanted: Mapping[str, str], remove: Iterable[str], replace: bool, *, keep_active_build: bool = True
+) -> Callable[[Optional[Release], Optional[Release]], Optional[ReleaseDraft]]:
+    """A ``concurrency.write`` change: merge the request onto the head (None when it holds already)."""
+    from ..concurrency import ReleaseDraft, env_change_text
+
+    drop = list(remove)
+
+    def change(head: Optional[Release], active: Optional[Release]) -> Optional[ReleaseDraft]:
+        current = parse_env(head.env) if head is not None else {}
+        desired = {} if replace else dict(current)
+        desired.update(wanted)
+        for key in drop:
+            desired.pop(key, None)
+        if desired == current:
+            return None
+        source = active if keep_active_build and active is not None else head
+        build = (getattr(source, "build", "") or None) if source is not None else None
+        return ReleaseDraft(env=format_env(desired), build=build, description=env_change_text(current, desired))
+
+    return change
 
 
 class EnvironmentAccessor(Accessor):
@@ -140,7 +176,7 @@ class EnvironmentAccessor(Accessor):
         wanted = validate_env(env or {})
         drop: List[str] = [validate_key(key) for key in (remove or [])]
         base = self.base_release(app, release=release, latest=latest)
-        return plan_from(app, base, wanted, remove=drop, replace=replace)
+        return plan_from(app, base, wanted, remove=drop, replace=replace, latest=latest, explicit=bool(release))
 
     def apply(
         self, plan: EnvPlan, *, promote: bool = False, wait: bool = False, timeout: Optional[float] = None
@@ -156,6 +192,68 @@ class EnvironmentAccessor(Accessor):
         if promote:
             self._client.releases.promote(plan.app, new.id, wait=wait, timeout=timeout)
         return new
+
+    def write(
+        self,
+        plan: EnvPlan,
+        *,
+        promote: bool = False,
+        wait: bool = False,
+        timeout: Optional[float] = None,
+        retries: Optional[int] = None,
+        window: Optional[int] = None,
+        active: Optional[str] = None,
+        existing: Optional[Release] = None,
+    ) -> ReleaseWrite:
+        """Write a plan with optimistic concurrency: no concurrent change is lost (docs/concurrency.md).
+
+        The plan's request (keys set, keys removed, ``replace``) is merged onto the newest valid
+        release when the release is created, and again onto a newer one each time a concurrent
+        release wins the race (``retries`` times, default ``concurrency.DEFAULT_RETRIES``);
+        then ``ConvoxReleaseConflictError`` with nothing promoted. The build is the active
+        release's (``active``, default the plan's base) unless the plan reads the newest
+        release (``latest=True``). With ``promote`` the new release is promoted, under
+        contention too (see ``concurrency.write``). A plan that changes nothing writes nothing.
+        The plan's base (active, newest or explicit ``release=``) only decides the preview: the
+        write always merges onto the newest valid release, so that no concurrent change is lost.
+        """
+        from .. import concurrency
+
+        if not plan.changed_any and existing is None:
+            return concurrency.ReleaseWrite(release=plan.base_release)
+        if active is None and not plan.latest and plan.base_release is not None:
+            active = plan.base_release.id
+        change = env_change(plan.wanted, plan.remove, plan.replace, keep_active_build=not plan.latest)
+        return self._client.releases.write(
+            plan.app,
+            change,
+            promote=promote,
+            wait=wait,
+            timeout=timeout,
+            retries=concurrency.DEFAULT_RETRIES if retries is None else retries,
+            window=window or concurrency.DEFAULT_WINDOW,
+            active=active,
+            existing=existing,
+        )
+
+    def update(
+        self,
+        app: str,
+        env: Optional[Mapping[str, Any]] = None,
+        *,
+        remove: Optional[Iterable[str]] = None,
+        replace: bool = False,
+        latest: bool = False,
+        promote: bool = False,
+        wait: bool = False,
+        timeout: Optional[float] = None,
+        retries: Optional[int] = None,
+    ) -> ReleaseWrite:
+        """Set ``env`` and remove ``remove`` (or replace the environment) safely: ``plan`` + ``write``."""
+        if isinstance(remove, str):
+            remove = [remove]
+        plan = self.plan(app, env, remove=remove, replace=replace, latest=latest)
+        return self.write(plan, promote=promote, wait=wait, timeout=timeout, retries=retries)
 
     def set(
         self,

@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 from ._base import Accessor, build_path, require
 
 if TYPE_CHECKING:
+    from ..concurrency import ReleaseWrite
     from ..models import App, Release
 else:  # named, not imported: the client answers with a model or a record (Accessor._parse)
     Release = "Release"
@@ -74,10 +75,51 @@ class ReleasesAccessor(Accessor):
         return None
 
     def rollback(
-        self, app: str, id: str, *, force: bool = False, wait: bool = False, timeout: Optional[float] = None
+        self,
+        app: str,
+        id: str,
+        *,
+        force: bool = False,
+        wait: bool = False,
+        timeout: Optional[float] = None,
+        retries: Optional[int] = None,
     ) -> Release:
-        """Copy an older release forward (its build and environment) and promote the copy."""
+        """Copy an older release forward (its build and environment) and promote the copy.
+
+        With ``retries`` (a number) the copy is written with optimistic concurrency
+        (``write``): it records its base, is checked against concurrent releases and promoted
+        under contention; ``ConvoxReleaseConflictError`` when it keeps losing. Without, one
+        create and one promote, as ``convox releases rollback`` does.
+        """
+        from ..concurrency import ReleaseDraft
+        from ..errors import ConvoxError
+
         old = self.get(app, id)
-        new = self.create(app, build=old.build or None, env=old.env or None, parent_release=old.id or id)
-        self.promote(app, new.id, force=force, wait=wait, timeout=timeout)
-        return new
+        if retries is None:
+            new = self.create(app, build=old.build or None, env=old.env or None, parent_release=old.id or id)
+            self.promote(app, new.id, force=force, wait=wait, timeout=timeout)
+            return new
+        source = str(old.id or id).upper()
+
+        def change(_head: Any, _active: Any) -> ReleaseDraft:
+            return ReleaseDraft(
+                build=old.build or None, env=old.env or "", description=f"rollback to {source}", parent=source
+            )
+
+        done = self.write(app, change, promote=True, force=force, wait=wait, timeout=timeout, retries=retries)
+        if done.release is None:  # pragma: no cover - a rollback draft always writes
+            raise ConvoxError(f"rollback of app {app} to {source} wrote no release")
+        copy: Release = done.release
+        return copy
+
+    def write(self, app: str, change: Any, **options: Any) -> ReleaseWrite:
+        """Create a release drafted by ``change(head, active)`` with optimistic concurrency.
+
+        See ``concurrency.write`` for ``change`` and the options (``promote``, ``wait``,
+        ``timeout``, ``force``, ``retries``, ``window``, ``active``, ``existing``); returns a
+        ``concurrency.ReleaseWrite``; raises ``ConvoxReleaseConflictError`` after ``retries``
+        lost races, with nothing promoted.
+        """
+        from .. import concurrency
+
+        return concurrency.write(self._client, require(app, "app"), change, **options)

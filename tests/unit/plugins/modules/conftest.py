@@ -185,6 +185,12 @@ class _Releases(_Accessor):
             raise self._fake.fail_promote
         self._fake.app(app)["release"] = id.upper()
 
+    def write(self, app: str, change: Any, **kw: Any) -> Any:
+        """The real optimistic-concurrency write on top of the fake reads and writes."""
+        from ansible_collections.convox.convox.plugins.module_utils import concurrency
+
+        return concurrency.write(self._fake, app, change, **kw)
+
     def rollback(self, app: str, id: str, **kw: Any) -> Any:
         self._log("rollback", app, id)
         old = self._fake.release(app, id)
