@@ -70,6 +70,9 @@ options:
       - V(active) is the release the app runs; V(latest) is the newest release, promoted or not
         (what C(convox env set) uses).
       - An app without an active release always uses its newest release.
+      - When writing, the change is merged onto the newest release created after the active one (see the
+        notes), so that two runs changing different keys at the same time both keep their keys. The build
+        always comes from the active release.
     type: str
     choices: [active, latest]
     default: active
@@ -81,6 +84,17 @@ options:
 notes:
   - The environment values are passed with C(no_log), so Ansible also masks them anywhere
     they would appear in the task's output.
+  - Concurrent runs lose nothing. The rack replaces an app's whole environment with each release
+    and has no compare-and-swap, so the module checks, after creating its release, that no other
+    release was created from the same base in between; if one was, it merges its change onto that
+    one and creates again (a few times, with jittered pauses), and it promotes under contention by
+    waiting for the app to settle. If it still cannot, it fails naming the concurrent release and
+    promotes nothing. A consequence - the environment of releases created after the active one and
+    not promoted (by another run, a build or the Convox CLI) is the base of the change, and is promoted
+    with it; only releases that lost such a race are skipped.
+  - Releases written this way end their description with C([base RXXXXXXXXXX]), the release they were
+    merged onto; that is how later writers find the chain. See C(docs/concurrency.md) in the
+    collection for what the rack guarantees and what the module adds.
 seealso:
   - module: convox.convox.convox_env_info
   - module: convox.convox.convox_release
