@@ -199,6 +199,7 @@ removed:
 import re
 from typing import Any, Dict, List, Optional
 
+from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils._module import (
     ConvoxModule,
     is_v3_refusal,
@@ -241,6 +242,15 @@ class Certificate(ActionTask):
         "app": {"type": "str"},
         "service": {"type": "str"},
         "port": {"type": "int"},
+    }
+    checks = {
+        "certificate": [checks.text(checks.MAX_BLOB, required=True, multiline=True)],
+        "private_key": [checks.text(checks.MAX_BLOB, required=True, multiline=True)],
+        "chain": [checks.text(checks.MAX_BLOB, multiline=True)],
+        "domains": [checks.list_of(checks.dns_name(wildcard=True), max_items=100, skip_blank=True)],
+        "domain": [checks.dns_name(wildcard=True)],
+        "duration": [checks.go_duration()],
+        "port": [checks.between(1, 65535)],
     }
     module_options = {
         "mutually_exclusive": [("id", "domain")],

@@ -156,6 +156,7 @@ env:
 import re
 from typing import Any, Dict, List
 
+from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils._builds import promote
 from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
 from ansible_collections.convox.convox.plugins.module_utils._views import NEW_RELEASE, env_diff, parse_env
@@ -176,6 +177,10 @@ class Env(ActionTask):
         "promote": {"type": "bool", "default": True},
         "base": {"type": "str", "default": "active", "choices": ["active", "latest"]},
         "show_values": {"type": "bool", "default": False},
+    }
+    checks = {
+        "env": [checks.env_map()],
+        "keys": [checks.list_of(checks.variable_name())],
     }
     wait_options = True
     module_options = {"required_if": [("state", "absent", ["keys"])]}

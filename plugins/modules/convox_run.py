@@ -152,6 +152,7 @@ delta:
 import datetime
 from typing import Any, Dict, Optional
 
+from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
 from ansible_collections.convox.convox.plugins.module_utils._module import failure_details
 from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask, one_off_options
@@ -179,6 +180,12 @@ class Run(ActionTask):
         "cpu": {"type": "int"},
         "memory": {"type": "int"},
         "run_timeout": {"type": "int", "default": 3600},
+    }
+    checks = {
+        "command": [checks.header_text(required=True)],
+        "environment": [checks.env_map()],
+        "cpu": [checks.between(0, checks.MAX_CPU, "millicores")],
+        "memory": [checks.between(0, checks.MAX_MEMORY, "MiB")],
     }
     action = "run a command in"
 

@@ -137,6 +137,7 @@ service:
 
 from typing import Any, Dict, Optional, Tuple
 
+from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource
 from ansible_collections.convox.convox.plugins.module_utils._views import process_view, service_view
 
@@ -156,6 +157,14 @@ class Service(DeclarativeResource):
         "state": {"type": "str", "choices": ["present", "restarted"], "default": "present"},
     }
     wait_options = True
+    checks = {
+        "count": [checks.between(0, checks.MAX_COUNT)],
+        "min": [checks.between(0, checks.MAX_COUNT)],
+        "max": [checks.between(0, checks.MAX_COUNT)],
+        "cpu": [checks.between(0, checks.MAX_CPU, "millicores")],
+        "memory": [checks.between(0, checks.MAX_MEMORY, "MiB")],
+        "gpu": [checks.between(0, checks.MAX_GPU)],
+    }
     result_key = "service"
     kind = "service"
 
@@ -163,10 +172,6 @@ class Service(DeclarativeResource):
         return f"{self.params['name']} of app {self.params['app']}"
 
     def validate(self) -> None:
-        for key in SCALE_KEYS:
-            value = self.params.get(key)
-            if value is not None and value < 0:
-                self.cm.fail(f"Option {key} must be 0 or more, got {value}. Nothing was sent to the rack.")
         low, high = self.params.get("min"), self.params.get("max")
         if low is not None and high is not None and low > high:
             self.cm.fail(f"Option min ({low}) is larger than max ({high}). Nothing was sent to the rack.")
