@@ -208,7 +208,12 @@ from ansible_collections.convox.convox.plugins.module_utils._module import (
 )
 from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
 from ansible_collections.convox.convox.plugins.module_utils._views import certificate_view, time_text
-from ansible_collections.convox.convox.plugins.module_utils.x509 import CertificateError, read_certificate
+from ansible_collections.convox.convox.plugins.module_utils.x509 import (
+    CertificateError,
+    EncryptedKeyError,
+    key_matches,
+    read_certificate,
+)
 
 NEW_CERTIFICATE = "(new certificate)"
 GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|\u00b5s|ms|s|m|h))+$")
@@ -282,6 +287,23 @@ class Certificate(ActionTask):
     def apply_to(self) -> bool:
         return self.params["state"] == "present" and self.params.get("service") is not None
 
+    def check_key_pair(self, certificate: str, private_key: str) -> None:
+        """Refuse a private key that does not belong to the certificate (RSA and ECDSA keys) or
+        is encrypted. Key types and encodings the reader does not know are left to the rack, as
+        before. The key itself never appears in a message."""
+        try:
+            matches = key_matches(certificate, private_key)
+        except EncryptedKeyError as exc:
+            self.cm.fail(f"Option private_key is not usable: {exc}. Nothing was sent to the rack.")
+        except CertificateError:
+            return
+        if matches is False:
+            self.cm.fail(
+                "Option private_key does not belong to the certificate: its public key differs from the "
+                "certificate's. Give the key the certificate was issued for. Nothing was sent to the rack.",
+                failure={"kind": "InputError", "option": "private_key"},
+            )
+
     def validate(self) -> None:
         params, fail, state, domains = self.params, self.cm.fail, self.params["state"], self.domains
         if params.get("certificate") and params["generate"]:
@@ -293,6 +315,8 @@ class Certificate(ActionTask):
                 fail(f"Option certificate is not a usable PEM certificate: {exc}.")
             if state == "present" and "PRIVATE KEY-----" not in (params.get("private_key") or ""):
                 fail("Option private_key must be a PEM private key ('-----BEGIN ... PRIVATE KEY-----').")
+            if state == "present":
+                self.check_key_pair(params["certificate"], params["private_key"])
         if params["generate"]:
             if not domains:
                 fail("Option domains must name at least one domain when generate is true.")
