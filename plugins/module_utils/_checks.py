@@ -139,13 +139,16 @@ def _scalar_text(value: Any) -> Optional[str]:
     return None
 
 
-def _name_problem(name: Any, what: str) -> Optional[str]:
+def _name_problem(name: Any, what: str, secret: bool = False) -> Optional[str]:
+    """What is wrong with a name; a bad name of a secret map is not shown (it may be a
+    ``KEY=value`` written as a name)."""
     if not isinstance(name, str) or not name.strip():
         return f"has an empty {what}"
+    quoted = "" if secret else f" {name!r}"
     if name != name.strip():
-        return f"has the {what} {name!r} with leading or trailing spaces"
+        return f"has the {what}{quoted} with leading or trailing spaces"
     if "=" in name:
-        return f"has the {what} {name!r}, which contains '='; a name cannot hold '=' (it separates name and value)"
+        return f"has the {what}{quoted}, which contains '='; a name cannot hold '=' (it separates name and value)"
     bad = _CONTROL.search(name)
     if bad:
         return f"has a {what} that contains {_char_name(bad.group())}"
@@ -160,7 +163,7 @@ def variable_name() -> Check:
     def check(value: Any, secret: bool) -> Optional[str]:
         if value is None:
             return None
-        problem = _name_problem(value, "variable name")
+        problem = _name_problem(value, "variable name", secret)
         return problem.replace("has ", "is ", 1) if problem else None
 
     return check
@@ -173,8 +176,9 @@ def _mapping(value: Any) -> Optional[Mapping[Any, Any]]:
 def env_map(max_value: int = MAX_BLOB) -> Check:
     """A Convox environment: names without ``=``, spaces around them, control characters; values
     that are scalars (not lists or mappings, which would be silently turned into text) without
-    NUL or line breaks. The rack stores the environment as ``KEY=VALUE`` lines and drops a ``\\r``
-    at the end of a line (convox-api.md 6.4), so a value cannot hold ``\\n`` or ``\\r``."""
+    NUL, line breaks or other control characters (tabs allowed). The rack stores the environment
+    as ``KEY=VALUE`` lines and drops a ``\\r`` at the end of a line (convox-api.md 6.4), so a
+    value cannot hold ``\\n`` or ``\\r``."""
 
     def check(value: Any, secret: bool) -> Optional[str]:
         if value is None:
@@ -186,7 +190,7 @@ def env_map(max_value: int = MAX_BLOB) -> Check:
             return f"has {len(env)} variables; at most {MAX_ITEMS * 10} are accepted"
         total = 0
         for key, val in env.items():
-            problem = _name_problem(key, "variable name")
+            problem = _name_problem(key, "variable name", secret)
             if problem:
                 return problem
             textual = _scalar_text(val)
@@ -195,10 +199,12 @@ def env_map(max_value: int = MAX_BLOB) -> Check:
                     f"sets {key} to a {type(val).__name__}; a value must be a string, number or boolean "
                     "(quote it, or use the to_json filter for structured data)"
                 )
-            for char in ("\x00", "\n", "\r"):
-                if char in textual:
-                    why = "the rack drops it at a line's end" if char == "\r" else "an environment line cannot hold it"
-                    return f"sets {key} to a value that contains {_char_name(char)}; {why}"
+            bad = _CONTROL_EXCEPT_TAB.search(textual)
+            if bad:
+                char = bad.group()
+                why = {"\r": "the rack drops it at a line's end", "\n": "an environment line cannot hold it"}
+                reason = why.get(char, "which is not accepted")
+                return f"sets {key} to a value that contains {_char_name(char)}; {reason}"
             if len(textual) > max_value:
                 return f"sets {key} to a value of {len(textual)} characters; at most {max_value} are accepted"
             total += len(key) + len(textual) + 2
@@ -222,7 +228,7 @@ def string_map(*, name_what: str = "key", max_value: int = MAX_TEXT) -> Check:
         if len(mapping) > MAX_ITEMS:
             return f"has {len(mapping)} entries; at most {MAX_ITEMS} are accepted"
         for key, val in mapping.items():
-            problem = _name_problem(key, name_what)
+            problem = _name_problem(key, name_what, secret)
             if problem:
                 return problem
             textual = _scalar_text(val)
