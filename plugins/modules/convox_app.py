@@ -44,6 +44,9 @@ options:
       - App parameters to set, for example C(BuildCpu), C(BuildMem) and C(BuildLabels) on v3 racks.
       - Only the keys given are compared and sent; values are compared as strings, so V(512) and V("512") are equal.
       - An empty string matches a parameter that is not set.
+      - Names are letters and digits. On a v3 rack only C(BuildCpu), C(BuildMem) and C(BuildLabels)
+        exist (the rack drops other names silently), so other names fail before anything is
+        changed; on a v2 rack the names are the app stack's parameters and are not checked.
     type: dict
 seealso:
   - module: convox.convox.convox_app_info

@@ -41,6 +41,8 @@ options:
     description:
       - The private key of O(certificate), in PEM format.
       - Never shown in output.
+      - An RSA or ECDSA key must belong to O(certificate) (its public key is compared with the
+        certificate's before anything is sent); an encrypted key is refused.
     type: str
   chain:
     description:
@@ -56,6 +58,8 @@ options:
       - The domain names of a generated certificate.
       - A self-signed certificate takes exactly one domain; a Let's Encrypt certificate takes 1 to 10.
       - The order does not matter when the module looks for an existing certificate.
+      - Each must be a DNS name (letters, digits and hyphens in dot-separated labels, optionally
+        V(*.) in front).
     type: list
     elements: str
   issuer:

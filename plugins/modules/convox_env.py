@@ -31,7 +31,9 @@ options:
       - Environment variables to set, as a mapping of names to values.
       - Values are compared as strings (V(8080) equals V("8080")); key order does not matter.
       - Required with O(state=present). Use V({}) with O(replace=true) to clear the environment.
-      - Names must not be empty or contain C(=) or white space; values must not contain a newline.
+      - Names must not be empty or contain C(=) or white space; values must be strings, numbers or
+        booleans (a list or mapping is refused, not turned into text) without NUL, line breaks
+        (C(\n), C(\r): the rack drops a C(\r) at a line's end) or other control characters.
     type: dict
   keys:
     description:

@@ -53,6 +53,8 @@ options:
     description:
       - Extra environment variables for this process only.
       - The values are treated as secrets and never shown.
+      - Names must not be empty or contain V(=); values must be strings, numbers or booleans without
+        NUL, line breaks or other control characters (a tab is allowed).
     type: dict
   wait:
     description:

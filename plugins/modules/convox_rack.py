@@ -32,7 +32,7 @@ options:
     type: dict
   count:
     description:
-      - Number of instances.
+      - Number of instances, from 1 to 5000 (the largest cluster Kubernetes supports).
     type: int
   type:
     description:

@@ -19,7 +19,8 @@ options:
   server:
     description:
       - Host name of the registry, for example V(quay.io) or V(123456789012.dkr.ecr.us-east-1.amazonaws.com).
-      - May contain a path (V(ghcr.io/myorg)).
+      - May contain a path (V(ghcr.io/myorg)) and a port, and start with V(https://). Path segments
+        are letters, digits, V(.), V(_) and V(-), never V(.) or V(..).
     type: str
     required: true
   username:

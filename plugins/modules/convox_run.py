@@ -56,6 +56,8 @@ options:
   environment:
     description:
       - Extra environment variables for this run only.
+      - Names must not be empty or contain V(=); values must be strings, numbers or booleans without
+        NUL, line breaks or other control characters (a tab is allowed).
       - The values are treated as secrets and never shown; where they appear in the command's
         output they are masked.
     type: dict

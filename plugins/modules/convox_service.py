@@ -32,28 +32,32 @@ options:
   count:
     description:
       - Desired number of processes of the service.
+      - From 0 to 150000 (the largest cluster Kubernetes supports runs 150,000 pods; a rack hands the
+        count to Kubernetes as a 32-bit number). Checked before anything is sent.
     type: int
   cpu:
     description:
       - CPU request of each process, in millicores.
+      - From 0 to 1024000 (1024 CPUs, more than any machine type has). Checked before anything is sent.
     type: int
   memory:
     description:
       - Memory request of each process, in MiB.
+      - From 0 to 33554432 (32 TiB, more than any machine type has). Checked before anything is sent.
     type: int
   gpu:
     description:
-      - Number of GPUs requested by each process.
+      - Number of GPUs requested by each process, from 0 to 64.
     type: int
   min:
     description:
-      - Lower bound of the autoscaling range.
+      - Lower bound of the autoscaling range, from 0 to 150000.
       - Needs a rack that supports range scaling (3.24.6 and later) and an autoscaling
         configuration on the service.
     type: int
   max:
     description:
-      - Upper bound of the autoscaling range. See O(min).
+      - Upper bound of the autoscaling range, from 0 to 150000. See O(min).
     type: int
   state:
     description:
