@@ -402,6 +402,7 @@ class ConvoxModule:
         """
         self._context = f"{action} {target}".strip()
         self._running += 1
+        outcome = TaskEnd(False, {"changed": False})
         try:
             try:
                 func()

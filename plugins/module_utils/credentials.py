@@ -72,7 +72,7 @@ def parse_host(host: str) -> Tuple[str, Optional[str], Optional[str]]:
             field="host",
         )
     try:
-        _ = parts.port  # urlsplit checks the port only when it is read
+        str(parts.port)  # urlsplit checks the port only when it is read
     except ValueError:
         raise ConvoxInputError(
             "the Convox host URL has an invalid port (or user info that is not percent-encoded: "

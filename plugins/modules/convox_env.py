@@ -33,7 +33,7 @@ options:
       - Required with O(state=present). Use V({}) with O(replace=true) to clear the environment.
       - Names must not be empty or contain C(=) or white space; values must be strings, numbers or
         booleans (a list or mapping is refused, not turned into text) without NUL, line breaks
-        (C(\n), C(\r): the rack drops a C(\r) at a line's end) or other control characters.
+        (C(\n), C(\r); the rack drops a C(\r) at the end of a line) or other control characters.
     type: dict
   keys:
     description:

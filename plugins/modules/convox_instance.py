@@ -159,16 +159,16 @@ class Instance(ActionTask):
             )
         return None
 
-    def predict(self, current: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    def predict(self, prepared: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         if self.rekey:
             predicted = {"name": "(new key pair)", "private_key": HIDDEN}
             return {"diff": self.cm.diff({}, {"name": predicted["name"]}), "key_pair": predicted}
-        return self.removed("instance", current)
+        return self.removed("instance", prepared)
 
-    def perform(self, current: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    def perform(self, prepared: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         if self.rekey:
             return self.keyroll()
-        if current is not None:
+        if prepared is not None:
             self.cm.set_context("terminate", self.target)
             try:
                 self.client.instances.terminate(self.identity())
@@ -178,7 +178,7 @@ class Instance(ActionTask):
                 what = f"{self.target} to terminate"
                 self.cm.set_context("wait for", what)
                 self.cm.poll(lambda: (self.find() is None, None), what, hint=INSTANCES_HINT)
-        return self.removed("instance", current)
+        return self.removed("instance", prepared)
 
     def keyroll(self) -> Dict[str, Any]:
         try:

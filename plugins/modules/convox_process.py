@@ -179,9 +179,9 @@ class Process(ActionTask):
         self.service_of(self.app, self.params["service"], "Deploy a release that declares it first.")
         return None
 
-    def predict(self, current: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    def predict(self, prepared: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         if self.stopping:
-            return self.removed("process", current)
+            return self.removed("process", prepared)
         service = self.params["service"]
         predicted = {
             "id": NEW_PROCESS,
@@ -194,11 +194,11 @@ class Process(ActionTask):
         }
         return {"diff": self.cm.diff({}, predicted), "process": predicted}
 
-    def perform(self, current: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    def perform(self, prepared: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         if self.stopping:
-            if current is not None:
+            if prepared is not None:
                 self.stop(self.params["id"])
-            return self.removed("process", current)
+            return self.removed("process", prepared)
         params, service = self.params, self.params["service"]
         options = one_off_options(params, "command", "cpu", "memory", "release", "environment")
         self.cm.set_context("start a process of", f"service {service} of app {self.app}")

@@ -67,8 +67,8 @@ def test_key_matches_its_certificate_and_not_another(kind: str, fmt: Any) -> Non
 
 
 def test_rsa_key_against_ec_certificate_is_a_mismatch() -> None:
-    rsa_key, _ = _pair("rsa")
-    ec_key, _ = _pair("p256")
+    rsa_key, _other = _pair("rsa")
+    ec_key, _other = _pair("p256")
     assert x509.key_matches(_certificate(ec_key), _key_pem(rsa_key, PKCS8)) is False
     assert x509.key_matches(_certificate(rsa_key), _key_pem(ec_key, PKCS1)) is False
 
@@ -125,14 +125,14 @@ def test_other_key_types_are_not_judged() -> None:
     ],
 )
 def test_unreadable_keys_raise_without_the_key(key_pem: str, message: str) -> None:
-    key, _ = _pair("p256")
+    key, _other = _pair("p256")
     with pytest.raises(x509.CertificateError) as info:
         x509.key_matches(_certificate(key), key_pem)
     assert message in str(info.value)
 
 
 def test_encrypted_key_is_refused() -> None:
-    key, _ = _pair("p256")
+    key, _other = _pair("p256")
     pem = key.private_bytes(serialization.Encoding.PEM, PKCS8, serialization.BestAvailableEncryption(b"pass")).decode()
     with pytest.raises(x509.CertificateError, match="encrypted"):
         x509.key_matches(_certificate(key), pem)

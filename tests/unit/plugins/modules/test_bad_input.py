@@ -108,18 +108,30 @@ def _bad_text(kind: str) -> Any:
     return st.sampled_from(["", "   "])
 
 
+def _in_dicts(text: str) -> Any:
+    return [{"dns_zones": [text]}]
+
+
+def _in_list(text: str) -> Any:
+    return ["ok", text]
+
+
+def _in_dict(text: str) -> Any:
+    return {"KEY": text}
+
+
+def _as_is(text: str) -> Any:
+    return text
+
+
+WRAPS = {"dicts": _in_dicts, "list": _in_list, "dict": _in_dict, "str": _as_is, "path": _as_is}
+
+
 def strategy(option: Dict[str, Any], kind: str, declared: Any = None) -> Any:
     """Bad values of ``kind`` for an option, or ``None`` when the kind does not apply to it."""
     type_ = option.get("type", "str")
     if kind == "too_long" and type_ in ("str", "path", "list", "dict") and not option.get("choices"):
-        if type_ == "list" and option.get("elements") == "dict":
-            wrap: Any = lambda text: [{"dns_zones": [text]}]  # noqa: E731
-        elif type_ == "list":
-            wrap = lambda text: ["ok", text]  # noqa: E731
-        elif type_ == "dict":
-            wrap = lambda text: {"KEY": text}  # noqa: E731
-        else:
-            wrap = lambda text: text  # noqa: E731
+        wrap = WRAPS["dicts" if type_ == "list" and option.get("elements") == "dict" else type_]
         return _too_long(option, declared, wrap).map(wrap)
     if type_ == "bool":
         return st.sampled_from([f"maybe{MARK}", "2", "yess"]) if kind == "wrong_type" else None
