@@ -139,12 +139,12 @@ def _scalar_text(value: Any) -> Optional[str]:
     return None
 
 
-def _name_problem(name: Any, what: str, secret: bool = False) -> Optional[str]:
-    """What is wrong with a name; a bad name of a secret map is not shown (it may be a
-    ``KEY=value`` written as a name)."""
+def _name_problem(name: Any, what: str) -> Optional[str]:
+    """What is wrong with a name. Names are shown: in a ``no_log`` mapping (an environment) the
+    values are the secrets, not the names."""
     if not isinstance(name, str) or not name.strip():
         return f"has an empty {what}"
-    quoted = "" if secret else f" {name!r}"
+    quoted = f" {name!r}"
     if name != name.strip():
         return f"has the {what}{quoted} with leading or trailing spaces"
     if "=" in name:
@@ -163,7 +163,7 @@ def variable_name() -> Check:
     def check(value: Any, secret: bool) -> Optional[str]:
         if value is None:
             return None
-        problem = _name_problem(value, "variable name", secret)
+        problem = _name_problem(value, "variable name")
         return problem.replace("has ", "is ", 1) if problem else None
 
     return check
@@ -190,7 +190,7 @@ def env_map(max_value: int = MAX_BLOB) -> Check:
             return f"has {len(env)} variables; at most {MAX_ITEMS * 10} are accepted"
         total = 0
         for key, val in env.items():
-            problem = _name_problem(key, "variable name", secret)
+            problem = _name_problem(key, "variable name")
             if problem:
                 return problem
             textual = _scalar_text(val)
@@ -228,7 +228,7 @@ def string_map(*, name_what: str = "key", max_value: int = MAX_TEXT) -> Check:
         if len(mapping) > MAX_ITEMS:
             return f"has {len(mapping)} entries; at most {MAX_ITEMS} are accepted"
         for key, val in mapping.items():
-            problem = _name_problem(key, name_what, secret)
+            problem = _name_problem(key, name_what)
             if problem:
                 return problem
             textual = _scalar_text(val)

@@ -165,7 +165,7 @@ def strategy(option: Dict[str, Any], kind: str, declared: Any = None) -> Any:
         if kind in ("too_long", "control"):
             return _bad_text(kind).map(lambda text: {"KEY": text})
         if kind == "out_of_range":  # a structure as a value, '=' in a name
-            return st.sampled_from([{"KEY": [MARK]}, {"KEY": {"a": MARK}}, {f"K={MARK}": f"{MARK}value"}])
+            return st.sampled_from([{"KEY": [MARK]}, {"KEY": {"a": MARK}}, {"BAD=NAME": f"{MARK}value"}])
         return None
     return None
 
