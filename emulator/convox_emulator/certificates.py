@@ -7,7 +7,7 @@ import hashlib
 import re
 import secrets
 import string
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -40,6 +40,10 @@ def _names(cert: x509.Certificate) -> List[str]:
         return []
 
 
+def _public_der(public: Any) -> bytes:
+    return bytes(public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
 def import_certificate(ctx: Ctx) -> Reply:
     pub = ctx.value("pub") or ""
     key = ctx.value("key") or ""
@@ -49,9 +53,13 @@ def import_certificate(ctx: Ctx) -> Reply:
     except ValueError:
         raise ApiError(500, "invalid certificate") from None
     try:
-        serialization.load_pem_private_key(key.encode(), password=None)
+        private = serialization.load_pem_private_key(key.encode(), password=None)
     except (ValueError, TypeError):
         raise ApiError(500, "invalid private key") from None
+    if _public_der(private.public_key()) != _public_der(cert.public_key()):
+        # A key of another certificate: refused with Go's crypto/tls text, as a rack's TLS
+        # loader (tls.X509KeyPair) refuses the pair (docs/emulator.md).
+        raise ApiError(500, "tls: private key does not match public key")
     if chain.strip():
         try:
             x509.load_pem_x509_certificates(chain.encode())

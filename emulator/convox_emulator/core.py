@@ -152,6 +152,9 @@ def service_pods(app: App, service: Optional[str] = None, release: Optional[str]
     ]
 
 
+MAX_PODS_PER_SERVICE = 100
+
+
 def reconcile(emu, rack: Rack, app: App, release_id: str, start_status: str = "pending") -> None:  # type: ignore[no-untyped-def]
     """Make the service pods match the manifest of release_id (count per service)."""
     manifest = app.manifest_of(release_id)
@@ -161,7 +164,9 @@ def reconcile(emu, rack: Rack, app: App, release_id: str, start_status: str = "p
             del app.processes[pod.id]
     for name, spec in wanted.items():
         pods = service_pods(app, name, release_id)
-        count = max(0, service_settings(app, spec)["count"])
+        # A count a cluster could not schedule is accepted (as Kubernetes does) but only
+        # MAX_PODS_PER_SERVICE pods are made: the emulator never allocates millions of them.
+        count = min(max(0, service_settings(app, spec)["count"]), MAX_PODS_PER_SERVICE)
         for pod in pods[count:]:
             del app.processes[pod.id]
         for _i in range(count - len(pods)):
@@ -191,7 +196,7 @@ def begin_rollout(emu, rack: Rack, app: App, release_id: str, fail: bool = False
     if release_id:
         manifest = app.manifest_of(release_id)
         for spec in manifest.services:
-            count = max(0, service_settings(app, spec)["count"])
+            count = min(max(0, service_settings(app, spec)["count"]), MAX_PODS_PER_SERVICE)
             for _i in range(count):
                 pod = new_service_pod(rack, app, spec, release_id, "pending")
                 app.logs.add(f"system/k8s/pod/{pod.id}", spec.name, pod.id, f"Scheduled: assigned {pod.id}")

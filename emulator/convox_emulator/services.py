@@ -54,6 +54,36 @@ def list_services(ctx: Ctx) -> Reply:
     return json_reply([service_json(ctx, app, spec) for spec in manifest.services])
 
 
+def _int32(value: int) -> int:
+    """Go's ``int32(value)``: the low 32 bits, two's complement (how a rack hands counts to Kubernetes)."""
+    value &= 0xFFFFFFFF
+    return value - 2**32 if value >= 2**31 else value
+
+
+def _refuse_invalid_scale(name: str, values: Dict[str, Any]) -> None:
+    """What Kubernetes refuses of a scale, with its text (a rack passes it on as an untyped 500).
+
+    A rack converts ``count`` (and ``min`` without an autoscaler) with ``int32()``, so a count
+    beyond 32 bits wraps around; a negative replica count, CPU, memory or GPU request is
+    invalid. The emulator materialises at most ``core.MAX_PODS_PER_SERVICE`` pods of a service.
+    """
+    prefix = f'Deployment.apps "{name}" is invalid: '
+    for key in ("count", "min", "max"):
+        if key in values:
+            replicas = _int32(values[key])
+            if replicas < 0:
+                field = "spec.replicas" if key == "count" else f"spec.{key}Replicas"
+                raise ApiError(500, f"{prefix}{field}: Invalid value: {replicas}: must be greater than or equal to 0")
+            values[key] = replicas
+    for key, field, unit in (("cpu", "cpu", "m"), ("memory", "memory", "Mi"), ("gpu", "nvidia.com/gpu", "")):
+        if key in values and values[key] < 0:
+            raise ApiError(
+                500,
+                f"{prefix}spec.template.spec.containers[0].resources.requests[{field}]: "
+                f'Invalid value: "{values[key]}{unit}": must be greater than or equal to 0',
+            )
+
+
 def update_service(ctx: Ctx) -> Reply:
     app = core.get_app(ctx.rack, ctx.params["app"])
     name = ctx.params["name"]
@@ -67,6 +97,7 @@ def update_service(ctx: Ctx) -> Reply:
     spec = app.manifest_of(app.release).service(name) if app.release else None
     if spec is None:
         raise ApiError(500, f'deployments.apps "{name}" not found')
+    _refuse_invalid_scale(name, values)
     override = app.service_overrides.setdefault(name, {})
     resized = any(k in values and values[k] != core.service_settings(app, spec)[k] for k in ("cpu", "memory", "gpu"))
     override.update(values)

@@ -156,3 +156,12 @@ def test_renew_and_apply(client: httpx.Client) -> None:
     applied = client.put("/apps/myapp/ssl/web/443", data={"id": "cert-x"})
     assert (applied.status_code, applied.text) == (501, "unimplemented\n")
     assert client.put("/apps/myapp/ssl/web/https", data={"id": "cert-x"}).status_code == 500
+
+
+def test_import_refuses_a_key_of_another_certificate(client: httpx.Client) -> None:
+    pub, _key = _pem("example.org")
+    _other_pub, other_key = _pem("example.net")
+    refused = client.post("/certificates", data={"pub": pub, "key": other_key})
+    assert refused.status_code == 500
+    assert refused.text == "tls: private key does not match public key\n"
+    assert client.get("/certificates").json() == []

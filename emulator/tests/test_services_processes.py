@@ -121,3 +121,33 @@ def test_run_errors(client: httpx.Client) -> None:
     assert client.post("/apps/myapp/services/nope/processes").text == "no such service: nope\n"
     assert client.post("/apps/myapp/services/web/processes", headers={"Release": "RNOPE"}).status_code == 500
     assert client.post("/apps/myapp/services/web/processes", headers={"Cpu": "lots"}).status_code == 500
+
+
+def test_absurd_scales_are_refused_with_the_racks_error(client: httpx.Client) -> None:
+    deploy(client, manifest=MANIFEST)
+    # 10**12 does not fit the 32-bit replica count: int32() wraps it to a negative number,
+    # which Kubernetes refuses; the request answers at once (it used to create the pods).
+    huge = client.put("/apps/myapp/services/web", data={"count": str(10**12)}, timeout=10)
+    assert huge.status_code == 500
+    assert huge.text == (
+        'Deployment.apps "web" is invalid: spec.replicas: Invalid value: -727379968: '
+        "must be greater than or equal to 0\n"
+    )
+    negative = client.put("/apps/myapp/services/web", data={"cpu": "-1"})
+    assert negative.status_code == 500
+    assert 'requests[cpu]: Invalid value: "-1m": must be greater than or equal to 0' in negative.text
+    assert client.put("/apps/myapp/services/web", data={"memory": "-5"}).status_code == 500
+    assert client.put("/apps/myapp/services/web", data={"count": "-1"}).status_code == 500
+    web = client.get("/apps/myapp/services").json()[0]
+    assert (web["count"], web["cpu"], web["memory"]) == (2, 512, 1024)  # nothing was changed
+
+
+def test_a_large_valid_count_is_accepted_without_allocating_every_pod(client: httpx.Client) -> None:
+    deploy(client, manifest=MANIFEST)
+    assert client.put("/apps/myapp/services/web", data={"count": "2000000000"}, timeout=10).text == "ok\n"
+    assert client.get("/apps/myapp/services").json()[0]["count"] == 2000000000
+    pods = client.get("/apps/myapp/processes", params={"service": "web"}).json()
+    assert len(pods) == 100
+    # 2**32 + 1 wraps to 1, as int32() does on a rack
+    assert client.put("/apps/myapp/services/web", data={"count": str(2**32 + 1)}).text == "ok\n"
+    assert client.get("/apps/myapp/services").json()[0]["count"] == 1

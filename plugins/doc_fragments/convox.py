@@ -143,6 +143,7 @@ options:
     description:
       - URL of a gzip tarball of the source that the rack fetches itself
         (for example an C(object://app/key) URL or an HTTPS URL).
+      - Only C(http://), C(https://) and C(object://) URLs with a host are accepted.
     type: str
   manifest:
     description:
@@ -155,6 +156,8 @@ options:
   build_args:
     description:
       - Docker build arguments, names to values.
+      - Names must not be empty or contain V(=) or control characters; values must be strings,
+        numbers or booleans (a list or mapping is refused, not turned into text).
     type: dict
   no_cache:
     description:
@@ -178,10 +181,10 @@ options:
 options:
   cpu:
     description:
-      - CPU request of the process, in millicores.
+      - CPU request of the process, in millicores, from 0 to 1024000.
     type: int
   memory:
     description:
-      - Memory request of the process, in MiB.
+      - Memory request of the process, in MiB, from 0 to 33554432 (32 TiB).
     type: int
 """

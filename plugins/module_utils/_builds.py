@@ -16,8 +16,8 @@ import hashlib
 import os
 from typing import Any, ClassVar, Dict, Optional
 
+from ansible_collections.convox.convox.plugins.module_utils import _checks, waits
 from ansible_collections.convox.convox.plugins.module_utils import errors as _errors
-from ansible_collections.convox.convox.plugins.module_utils import waits
 from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
 from ansible_collections.convox.convox.plugins.module_utils._views import NEW_BUILD, NEW_RELEASE, build_view
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id, normalize_scalar
@@ -40,6 +40,16 @@ PROMOTE_ATTEMPTS = 4  # a promote refused with 403 "app is currently updating" i
 BUILD_MODULE_OPTIONS: Dict[str, Any] = {
     "mutually_exclusive": [("path", "url", "import")],
     "required_one_of": [("path", "url", "import")],
+}
+
+
+# The build-source options' checks (docs/input-checks.md): a URL the rack can fetch, build
+# arguments as KEY=VALUE pairs (a name holding '=' would be split at it).
+BUILD_CHECKS: Dict[str, Any] = {
+    "path": [_checks.text(_checks.MAX_PATH, required=True)],
+    "import": [_checks.text(_checks.MAX_PATH, required=True)],
+    "url": [_checks.url("http", "https", "object")],
+    "build_args": [_checks.string_map(name_what="build argument name", max_value=_checks.MAX_PATH)],
 }
 
 
@@ -243,6 +253,7 @@ class BuildSteps:
     wait_options: ClassVar[bool] = True
     module_options: ClassVar[Dict[str, Any]] = BUILD_MODULE_OPTIONS
     kind: ClassVar[str] = "app"
+    checks: ClassVar[Dict[str, Any]] = BUILD_CHECKS
 
     def identity(self) -> str:
         return str(self.cm.params["app"])

@@ -26,6 +26,7 @@ talks to the rack; the client answers with records (``_records``), so pydantic i
 from __future__ import annotations
 
 import copy
+import math
 import os
 import re
 import sys
@@ -426,7 +427,7 @@ class ConvoxModule:
         """Refuse connection and wait options that cannot work, before any request is sent."""
         params = self.params
         timeout = params.get("timeout")
-        if timeout is not None and timeout <= 0:
+        if timeout is not None and (math.isnan(timeout) or timeout <= 0):
             self.fail(f"Option timeout must be more than 0 seconds, got {timeout:g}. Nothing was sent to the rack.")
         wait_timeout = params.get("wait_timeout")
         if wait_timeout is not None and wait_timeout < 0:

@@ -22,9 +22,10 @@ not need a module process: ``Task(ConvoxModule(reporter=...)).execute()`` runs i
 from __future__ import annotations
 
 import copy
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
+from ansible_collections.convox.convox.plugins.module_utils import _checks
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, argument_spec
 from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id, normalize_scalar
 
@@ -87,6 +88,16 @@ def one_off_options(params: Mapping[str, Any], *keys: str) -> Dict[str, Any]:
     return options
 
 
+# The connection options' checks (besides ``check_connection_options``): a password may be a
+# long token; timeouts up to a day.
+COMMON_CHECKS: Dict[str, Sequence[_checks.Check]] = {
+    "host": [_checks.text(_checks.MAX_PATH)],
+    "password": [_checks.text(_checks.MAX_PATH * 4)],
+    "timeout": [_checks.between(0, 86400, "seconds")],
+    "wait_timeout": [_checks.between(0, 86400 * 7, "seconds")],
+}
+
+
 class ConvoxTask:
     """What every convox task declares and shares.
 
@@ -95,10 +106,17 @@ class ConvoxTask:
     * ``module_options``: ``mutually_exclusive``, ``required_if``... for ``AnsibleModule``;
     * ``kind`` and ``identity()`` name the object (``app myapp``) in failure messages;
       ``action`` names what the task does (``manage``, ``run a command in``);
-    * ``validate()``: refuse bad input (``self.cm.fail``) before any request is sent.
+    * ``checks``: option name -> checks from ``_checks`` (``between(0, MAX_COUNT)``,
+      ``env_map()``, ``url("http", "https")``...). Options without an entry get the default
+      checks of their type (text without control characters, whole numbers from 0 up...);
+      they run before ``validate()`` and before any request, and a failure names the option
+      and never shows the value of a ``no_log`` option;
+    * ``validate()``: refuse bad input (``self.cm.fail``) before any request is sent: what
+      depends on several options, or on more than one value.
     """
 
     options: ClassVar[Dict[str, Any]] = {}
+    checks: ClassVar[Dict[str, Sequence[_checks.Check]]] = {}
     wait_options: ClassVar[bool] = False
     module_options: ClassVar[Dict[str, Any]] = {}
     kind: ClassVar[str] = ""
@@ -118,8 +136,23 @@ class ConvoxTask:
 
     def _execute(self) -> None:
         self.cm.check_connection_options()
+        self.run_checks()
         self.validate()
         self.run()
+
+    def run_checks(self) -> None:
+        """The declared (or default) checks of every option that is set; the first problem fails
+        the task, naming the option, before anything is sent."""
+        spec = argument_spec(self.options, self.wait_options)
+        declared: Dict[str, Sequence[_checks.Check]] = dict(COMMON_CHECKS)
+        declared.update(self.checks)
+        found = _checks.find_problem(spec, self.params, declared)
+        if found:
+            name, problem = found
+            self.cm.fail(
+                f"Option {name} {problem}. Nothing was sent to the rack.",
+                failure={"kind": "InputError", "option": name},
+            )
 
     def identity(self) -> str:
         return str(self.params.get("name") or "")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import math
 import random
 import re
 import ssl
@@ -238,7 +239,7 @@ class Transport:
             raise ConvoxError("the Python library httpx is required by the Convox client")
         if retries < 0:
             raise ConvoxInputError("retries must be 0 or more", field="retries")
-        if timeout is None or timeout <= 0:
+        if timeout is None or math.isnan(timeout) or timeout <= 0:
             raise ConvoxInputError("timeout must be more than 0 seconds", field="timeout")
         self.credentials = credentials
         self.base_url = credentials.url

@@ -44,6 +44,9 @@ options:
       - App parameters to set, for example C(BuildCpu), C(BuildMem) and C(BuildLabels) on v3 racks.
       - Only the keys given are compared and sent; values are compared as strings, so V(512) and V("512") are equal.
       - An empty string matches a parameter that is not set.
+      - Names are letters and digits. On a v3 rack only C(BuildCpu), C(BuildMem) and C(BuildLabels)
+        exist (the rack drops other names silently), so other names fail before anything is
+        changed; on a v2 rack the names are the app stack's parameters and are not checked.
     type: dict
 seealso:
   - module: convox.convox.convox_app_info
@@ -104,8 +107,10 @@ app:
       sample: router.0a1b2c.convox.cloud
 """
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
+from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
+from ansible_collections.convox.convox.plugins.module_utils._module import rack_generation
 from ansible_collections.convox.convox.plugins.module_utils._tasks import (
     DeclarativeResource,
     compare_subset,
@@ -113,6 +118,9 @@ from ansible_collections.convox.convox.plugins.module_utils._tasks import (
 )
 from ansible_collections.convox.convox.plugins.module_utils._views import app_view
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_scalar
+
+# The only app parameters a v3 rack has (convox-api.md 4, App; it drops other names silently).
+V3_PARAMETERS = ("BuildCpu", "BuildLabels", "BuildMem")
 
 
 class App(DeclarativeResource):
@@ -123,6 +131,12 @@ class App(DeclarativeResource):
         "parameters": {"type": "dict"},
     }
     wait_options = True
+    checks = {
+        "parameters": [
+            checks.string_map(name_what="parameter name", max_value=checks.MAX_PATH),
+            checks.names_matching(r"[A-Za-z][A-Za-z0-9]*", "letters and digits (as CloudFormation and v3 names are)"),
+        ],
+    }
     result_key = "app"
     kind = "app"
 
@@ -148,6 +162,39 @@ class App(DeclarativeResource):
             "locked": self.params.get("lock"),
             "parameters": normalize_scalar(params) if params is not None else None,
         }
+
+    def converge(self, current: Optional[Dict[str, Any]]) -> Tuple[bool, Optional[Dict[str, Any]]]:
+        self.check_parameter_names(current)
+        return super().converge(current)
+
+    def check_parameter_names(self, current: Optional[Dict[str, Any]]) -> None:
+        """Refuse parameters the rack does not have, before any write.
+
+        A v3 rack has only ``V3_PARAMETERS`` and silently drops other names, so they are refused
+        here: on an existing app when its generation is 3, on a new app when the rack is v3 (one
+        ``GET /system``, only when a name is not one of them). A v2 app's parameters are those of
+        its CloudFormation stack, which vary by app and rack version: they are not checked.
+        """
+        names = sorted(str(k) for k in self.params.get("parameters") or {})
+        if not names or set(names) <= set(V3_PARAMETERS):
+            return
+        if current is not None:
+            if str(current.get("generation") or "3") in ("1", "2"):
+                return
+        else:
+            self.cm.set_context("read", "the rack version")
+            generation = rack_generation(self.cm.client)[0]
+            self.cm.set_context("manage", self.target)
+            if generation != 3:
+                return
+        known = set(V3_PARAMETERS)
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            self.cm.fail(
+                f"Option parameters names {', '.join(unknown)}, which {self.target} on {self.cm.rack_label} does not "
+                f"have (its parameters: {', '.join(sorted(known)) or 'none'}). Nothing was changed.",
+                failure={"kind": "InputError", "option": "parameters", "unknown": unknown},
+            )
 
     def compare(self, current: Dict[str, Any], desired: Dict[str, Any]) -> Dict[str, Any]:
         # The rack drops empty parameters from GET /apps/{name}: a missing key equals "".

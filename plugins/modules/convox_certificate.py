@@ -41,6 +41,8 @@ options:
     description:
       - The private key of O(certificate), in PEM format.
       - Never shown in output.
+      - An RSA or ECDSA key must belong to O(certificate) (its public key is compared with the
+        certificate's before anything is sent); an encrypted key is refused.
     type: str
   chain:
     description:
@@ -56,6 +58,8 @@ options:
       - The domain names of a generated certificate.
       - A self-signed certificate takes exactly one domain; a Let's Encrypt certificate takes 1 to 10.
       - The order does not matter when the module looks for an existing certificate.
+      - Each must be a DNS name (letters, digits and hyphens in dot-separated labels, optionally
+        V(*.) in front).
     type: list
     elements: str
   issuer:
@@ -206,6 +210,7 @@ removed:
 import re
 from typing import Any, Dict, List, Optional
 
+from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils._module import (
     ConvoxModule,
     is_v3_refusal,
@@ -214,7 +219,12 @@ from ansible_collections.convox.convox.plugins.module_utils._module import (
 )
 from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
 from ansible_collections.convox.convox.plugins.module_utils._views import certificate_view, time_text
-from ansible_collections.convox.convox.plugins.module_utils.x509 import CertificateError, read_certificate
+from ansible_collections.convox.convox.plugins.module_utils.x509 import (
+    CertificateError,
+    EncryptedKeyError,
+    key_matches,
+    read_certificate,
+)
 
 NEW_CERTIFICATE = "(new certificate)"
 GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|\u00b5s|ms|s|m|h))+$")
@@ -249,6 +259,15 @@ class Certificate(ActionTask):
         "service": {"type": "str"},
         "port": {"type": "int"},
     }
+    checks = {
+        "certificate": [checks.text(checks.MAX_BLOB, required=True, multiline=True)],
+        "private_key": [checks.text(checks.MAX_BLOB, required=True, multiline=True)],
+        "chain": [checks.text(checks.MAX_BLOB, multiline=True)],
+        "domains": [checks.list_of(checks.dns_name(wildcard=True), max_items=100, skip_blank=True)],
+        "domain": [checks.dns_name(wildcard=True)],
+        "duration": [checks.go_duration()],
+        "port": [checks.between(1, 65535)],
+    }
     module_options = {
         "mutually_exclusive": [("id", "domain")],
         "required_together": [("service", "port")],
@@ -279,6 +298,23 @@ class Certificate(ActionTask):
     def apply_to(self) -> bool:
         return self.params["state"] == "present" and self.params.get("service") is not None
 
+    def check_key_pair(self, certificate: str, private_key: str) -> None:
+        """Refuse a private key that does not belong to the certificate (RSA and ECDSA keys) or
+        is encrypted. Key types and encodings the reader does not know are left to the rack, as
+        before. The key itself never appears in a message."""
+        try:
+            matches = key_matches(certificate, private_key)
+        except EncryptedKeyError as exc:
+            self.cm.fail(f"Option private_key is not usable: {exc}. Nothing was sent to the rack.")
+        except CertificateError:
+            return
+        if matches is False:
+            self.cm.fail(
+                "Option private_key does not belong to the certificate: its public key differs from the "
+                "certificate's. Give the key the certificate was issued for. Nothing was sent to the rack.",
+                failure={"kind": "InputError", "option": "private_key"},
+            )
+
     def validate(self) -> None:
         params, fail, state, domains = self.params, self.cm.fail, self.params["state"], self.domains
         if params.get("certificate") and params["generate"]:
@@ -290,6 +326,8 @@ class Certificate(ActionTask):
                 fail(f"Option certificate is not a usable PEM certificate: {exc}.")
             if state == "present" and "PRIVATE KEY-----" not in (params.get("private_key") or ""):
                 fail("Option private_key must be a PEM private key ('-----BEGIN ... PRIVATE KEY-----').")
+            if state == "present":
+                self.check_key_pair(params["certificate"], params["private_key"])
         if params["generate"]:
             if not domains:
                 fail("Option domains must name at least one domain when generate is true.")

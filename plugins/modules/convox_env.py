@@ -38,7 +38,9 @@ options:
       - Environment variables to set, as a mapping of names to values.
       - Values are compared as strings (V(8080) equals V("8080")); key order does not matter.
       - Required with O(state=present). Use V({}) with O(replace=true) to clear the environment.
-      - Names must not be empty or contain C(=) or white space; values must not contain a newline.
+      - Names must not be empty or contain C(=) or white space; values must be strings, numbers or
+        booleans (a list or mapping is refused, not turned into text) without NUL, line breaks
+        (C(\n), C(\r); the rack drops a C(\r) at the end of a line) or other control characters.
     type: dict
   keys:
     description:
@@ -184,6 +186,7 @@ env:
 import re
 from typing import Any, Dict, List
 
+from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
 from ansible_collections.convox.convox.plugins.module_utils._views import NEW_RELEASE, env_diff, parse_env
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
@@ -204,6 +207,10 @@ class Env(ActionTask):
         "promote": {"type": "bool", "default": True},
         "base": {"type": "str", "default": "active", "choices": ["active", "latest"]},
         "show_values": {"type": "bool", "default": False},
+    }
+    checks = {
+        "env": [checks.env_map()],
+        "keys": [checks.list_of(checks.variable_name())],
     }
     wait_options = True
     module_options = {"required_if": [("state", "absent", ["keys"])]}

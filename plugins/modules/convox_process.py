@@ -53,6 +53,8 @@ options:
     description:
       - Extra environment variables for this process only.
       - The values are treated as secrets and never shown.
+      - Names must not be empty or contain V(=); values must be strings, numbers or booleans without
+        NUL, line breaks or other control characters (a tab is allowed).
     type: dict
   wait:
     description:
@@ -123,6 +125,7 @@ process:
 
 from typing import Any, Dict, Optional, Tuple
 
+from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask, one_off_options
 from ansible_collections.convox.convox.plugins.module_utils._views import process_view
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
@@ -146,6 +149,12 @@ class Process(ActionTask):
         "cpu": {"type": "int"},
         "memory": {"type": "int"},
         "environment": {"type": "dict", "no_log": True},
+    }
+    checks = {
+        "command": [checks.header_text()],
+        "environment": [checks.env_map()],
+        "cpu": [checks.between(0, checks.MAX_CPU, "millicores")],
+        "memory": [checks.between(0, checks.MAX_MEMORY, "MiB")],
     }
     wait_options = True
     module_options = {"required_if": [("state", "absent", ["id"]), ("state", "started", ["service"])]}

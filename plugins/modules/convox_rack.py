@@ -32,7 +32,7 @@ options:
     type: dict
   count:
     description:
-      - Number of instances.
+      - Number of instances, from 1 to 5000 (the largest cluster Kubernetes supports).
     type: int
   type:
     description:
@@ -107,7 +107,14 @@ rack:
 from typing import Any, Dict, Optional, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, failure_details, is_v3_refusal
+from ansible_collections.convox.convox.plugins.module_utils._checks import (
+    MAX_NODES,
+    MAX_PATH,
+    between,
+    names_matching,
+    string_map,
+)
+from ansible_collections.convox.convox.plugins.module_utils._module import failure_details, is_v3_refusal
 from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource
 from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 
@@ -124,6 +131,21 @@ def is_v3(system: Dict[str, Any]) -> bool:
 
 
 class Rack(DeclarativeResource):
+    options = {
+        "parameters": {"type": "dict"},
+        "count": {"type": "int"},
+        "type": {"type": "str"},
+        "version": {"type": "str"},
+        "force": {"type": "bool", "default": False},
+    }
+    wait_options = True
+    checks = {
+        "count": [between(1, MAX_NODES)],
+        "parameters": [
+            string_map(name_what="parameter name", max_value=MAX_PATH),
+            names_matching(r"[A-Za-z0-9_]+", "letters, digits and '_' (rack parameter names)"),
+        ],
+    }
     result_key = "rack"
     kind = "rack"
 
@@ -212,19 +234,7 @@ class Rack(DeclarativeResource):
 
 
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "parameters": {"type": "dict"},
-            "count": {"type": "int"},
-            "type": {"type": "str"},
-            "version": {"type": "str"},
-            "force": {"type": "bool", "default": False},
-        },
-        wait=True,
-    )
-    if cm.params.get("count") is not None and cm.params["count"] < 1:
-        cm.fail(f"Option count must be at least 1, got {cm.params['count']}. Nothing was sent to the rack.")
-    Rack(cm).execute()
+    Rack.main()
 
 
 if __name__ == "__main__":

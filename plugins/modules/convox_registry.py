@@ -19,7 +19,8 @@ options:
   server:
     description:
       - Host name of the registry, for example V(quay.io) or V(123456789012.dkr.ecr.us-east-1.amazonaws.com).
-      - May contain a path (V(ghcr.io/myorg)).
+      - May contain a path (V(ghcr.io/myorg)) and a port, and start with V(https://). Path segments
+        are letters, digits, V(.), V(_) and V(-), never V(.) or V(..).
     type: str
     required: true
   username:
@@ -107,6 +108,7 @@ password_updated:
 
 from typing import Any, Dict, Optional, Tuple
 
+from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule
 from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource
 from ansible_collections.convox.convox.plugins.module_utils._views import HIDDEN, registry_view
@@ -119,6 +121,11 @@ class Registry(DeclarativeResource):
         "registry_password": {"type": "str", "no_log": True},
         "update_password": {"type": "str", "choices": ["always", "on_create"], "default": "always", "no_log": False},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    }
+    checks = {
+        "server": [checks.registry_server()],
+        # a registry password may be a whole JSON key file (Google's _json_key)
+        "registry_password": [checks.text(65536, multiline=True)],
     }
     module_options = {"required_if": [("state", "present", ["username", "registry_password"])]}
     result_key = "registry"

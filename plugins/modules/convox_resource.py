@@ -112,6 +112,7 @@ resource:
 
 from typing import Any, Dict, Optional, Tuple
 
+from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils import errors
 from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, rack_generation, upper_first
 from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource, compare_subset
@@ -139,6 +140,9 @@ class RackResource(DeclarativeResource):
         "parameters": {"type": "dict"},
         "apps": {"type": "list", "elements": "str"},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    }
+    checks = {
+        "parameters": [checks.string_map(name_what="parameter name", max_value=checks.MAX_PATH)],
     }
     wait_options = True
     result_key = "resource"

@@ -56,6 +56,8 @@ options:
   environment:
     description:
       - Extra environment variables for this run only.
+      - Names must not be empty or contain V(=); values must be strings, numbers or booleans without
+        NUL, line breaks or other control characters (a tab is allowed).
       - The values are treated as secrets and never shown; where they appear in the command's
         output they are masked.
     type: dict
@@ -157,8 +159,9 @@ delta:
 """
 
 import datetime
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
+from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
 from ansible_collections.convox.convox.plugins.module_utils._module import failure_details
 from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask, one_off_options
@@ -186,6 +189,12 @@ class Run(ActionTask):
         "cpu": {"type": "int"},
         "memory": {"type": "int"},
         "run_timeout": {"type": "int", "default": 3600},
+    }
+    checks = {
+        "command": [checks.header_text(required=True)],
+        "environment": [checks.env_map()],
+        "cpu": [checks.between(0, checks.MAX_CPU, "millicores")],
+        "memory": [checks.between(0, checks.MAX_MEMORY, "MiB")],
     }
     action = "run a command in"
 
@@ -227,6 +236,9 @@ class Run(ActionTask):
 
         self.cm.set_context(self.action, self.target)
         where = f"{self.target} on {self.cm.rack_label}"
+        # The one-off processes that exist before the start: a process the run leaves behind
+        # (its start answered with something unreadable, so no id came back) is found afterwards.
+        before = self.one_off_ids()
         try:
             outcome = self.client.processes.run_attached(params["app"], params["service"], params["command"], **options)
         except convox_errors.ConvoxStreamError as exc:
@@ -253,9 +265,10 @@ class Run(ActionTask):
             if getattr(exc, "method", None) == "POST" and str(getattr(exc, "path", "")).endswith("/processes"):
                 result["changed"] = False  # the rack refused to start the process: nothing ran
             reason = str(getattr(exc, "message", None) or exc).strip().rstrip(".")
+            leftover = "" if result.get("changed") is False else self.stop_leftovers(before, result)
             self.cm.fail(
-                f"Could not run the command in {where}: {reason}. Any one-off process it started was stopped; "
-                "check the rack (convox ps, convox logs) and run the task again.",
+                f"Could not run the command in {where}: {reason}.{leftover} "
+                "Check the rack (convox ps, convox logs) and run the task again.",
                 failure=failure_details(exc),
                 **result,
             )
@@ -267,6 +280,44 @@ class Run(ActionTask):
         if result["rc"] != 0:
             self.cm.fail(f"The command in {self.target} exited with code {result['rc']}.", **result)
         return result
+
+    def one_off_ids(self) -> Optional[Dict[str, str]]:
+        """The service's processes now, id -> command (``None`` when the rack cannot say)."""
+        try:
+            processes = self.client.processes.list(self.params["app"], service=self.params["service"])
+        except convox_errors.ConvoxError:
+            return None
+        return {str(getattr(p, "id", "")): str(getattr(p, "command", "") or "") for p in processes or []}
+
+    def stop_leftovers(self, before: Optional[Dict[str, str]], result: Dict[str, Any]) -> str:
+        """Stop the one-off process this run started and left running; say truthfully what happened.
+
+        A process of the service that did not exist before the run and runs ``sleep`` (how a run
+        starts, convox-api.md 6.5) is this run's. Returns the sentence for the failure message.
+        """
+        now = self.one_off_ids() if before is not None else None
+        if now is None or before is None:
+            return (
+                " A one-off process it started may still be running (its id is unknown): check convox ps "
+                "and stop it with convox ps stop."
+            )
+        app = self.params["app"]
+        stopped: List[str] = []
+        for pid, command in sorted(now.items()):
+            if pid in before or not command.startswith("sleep "):
+                continue
+            try:
+                self.client.processes.stop(app, pid)
+            except convox_errors.ConvoxNotFoundError:
+                continue
+            except convox_errors.ConvoxError:
+                result["process_id"] = pid
+                return f" Its one-off process {pid} may still be running: stop it with convox ps stop {pid} -a {app}."
+            stopped.append(pid)
+        if stopped:
+            result["process_id"] = stopped[0]
+            return f" Its one-off process {', '.join(stopped)} was stopped."
+        return " No one-off process of it is left running."
 
 
 def main() -> None:

@@ -32,28 +32,32 @@ options:
   count:
     description:
       - Desired number of processes of the service.
+      - From 0 to 150000 (the largest cluster Kubernetes supports runs 150,000 pods; a rack hands the
+        count to Kubernetes as a 32-bit number). Checked before anything is sent.
     type: int
   cpu:
     description:
       - CPU request of each process, in millicores.
+      - From 0 to 1024000 (1024 CPUs, more than any machine type has). Checked before anything is sent.
     type: int
   memory:
     description:
       - Memory request of each process, in MiB.
+      - From 0 to 33554432 (32 TiB, more than any machine type has). Checked before anything is sent.
     type: int
   gpu:
     description:
-      - Number of GPUs requested by each process.
+      - Number of GPUs requested by each process, from 0 to 64.
     type: int
   min:
     description:
-      - Lower bound of the autoscaling range.
+      - Lower bound of the autoscaling range, from 0 to 150000.
       - Needs a rack that supports range scaling (3.24.6 and later) and an autoscaling
         configuration on the service.
     type: int
   max:
     description:
-      - Upper bound of the autoscaling range. See O(min).
+      - Upper bound of the autoscaling range, from 0 to 150000. See O(min).
     type: int
   state:
     description:
@@ -152,6 +156,7 @@ service:
 
 from typing import Any, Dict, Optional, Tuple
 
+from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource, merge_desired
 from ansible_collections.convox.convox.plugins.module_utils._views import process_view, service_view
 
@@ -171,6 +176,14 @@ class Service(DeclarativeResource):
         "state": {"type": "str", "choices": ["present", "restarted"], "default": "present"},
     }
     wait_options = True
+    checks = {
+        "count": [checks.between(0, checks.MAX_COUNT)],
+        "min": [checks.between(0, checks.MAX_COUNT)],
+        "max": [checks.between(0, checks.MAX_COUNT)],
+        "cpu": [checks.between(0, checks.MAX_CPU, "millicores")],
+        "memory": [checks.between(0, checks.MAX_MEMORY, "MiB")],
+        "gpu": [checks.between(0, checks.MAX_GPU)],
+    }
     result_key = "service"
     kind = "service"
 
@@ -178,10 +191,6 @@ class Service(DeclarativeResource):
         return f"{self.params['name']} of app {self.params['app']}"
 
     def validate(self) -> None:
-        for key in SCALE_KEYS:
-            value = self.params.get(key)
-            if value is not None and value < 0:
-                self.cm.fail(f"Option {key} must be 0 or more, got {value}. Nothing was sent to the rack.")
         low, high = self.params.get("min"), self.params.get("max")
         if low is not None and high is not None and low > high:
             self.cm.fail(f"Option min ({low}) is larger than max ({high}). Nothing was sent to the rack.")
