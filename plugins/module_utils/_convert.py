@@ -9,7 +9,6 @@ field pre-validators of the models (``none_list``, ``none_dict``, ``none_str``,
 (models, records and dataclasses as plain JSON-ready data).
 """
 
-import dataclasses
 import datetime
 from typing import Any, Dict
 
@@ -78,7 +77,10 @@ def to_result(value: Any) -> Any:
     # models, records (``_records``), RunResult and EnvPlan all shape themselves
     if callable(getattr(kind, "to_result", None)):
         return value.to_result()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
+        # dataclasses (and its inspect import, ~7 ms) only for a dataclass: a module task rarely has one
+        import dataclasses
+
         return {field.name: to_result(getattr(value, field.name)) for field in dataclasses.fields(value)}
     if isinstance(value, datetime.datetime):
         return format_time(value)
