@@ -107,7 +107,7 @@ rack:
 from typing import Any, Dict, Optional, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, failure_details, is_v3_refusal
+from ansible_collections.convox.convox.plugins.module_utils._module import failure_details, is_v3_refusal
 from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource
 from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 
@@ -124,8 +124,21 @@ def is_v3(system: Dict[str, Any]) -> bool:
 
 
 class Rack(DeclarativeResource):
+    options = {
+        "parameters": {"type": "dict"},
+        "count": {"type": "int"},
+        "type": {"type": "str"},
+        "version": {"type": "str"},
+        "force": {"type": "bool", "default": False},
+    }
+    wait_options = True
     result_key = "rack"
     kind = "rack"
+
+    def validate(self) -> None:
+        count = self.params.get("count")
+        if count is not None and count < 1:
+            self.cm.fail(f"Option count must be at least 1, got {count}. Nothing was sent to the rack.")
 
     def identity(self) -> str:
         return ""
@@ -212,19 +225,7 @@ class Rack(DeclarativeResource):
 
 
 def main() -> None:
-    cm = ConvoxModule(
-        {
-            "parameters": {"type": "dict"},
-            "count": {"type": "int"},
-            "type": {"type": "str"},
-            "version": {"type": "str"},
-            "force": {"type": "bool", "default": False},
-        },
-        wait=True,
-    )
-    if cm.params.get("count") is not None and cm.params["count"] < 1:
-        cm.fail(f"Option count must be at least 1, got {cm.params['count']}. Nothing was sent to the rack.")
-    Rack(cm).execute()
+    Rack.main()
 
 
 if __name__ == "__main__":
