@@ -34,8 +34,13 @@ def differences(a, b, where):
         yield f"{where}: {a!r} != {b!r}"
 
 
+def load(path):
+    with open(path, encoding="utf-8") as handle:
+        return normalise(json.load(handle))
+
+
 def main():
-    first, *others = (normalise(json.load(open(path, encoding="utf-8"))) for path in sys.argv[1:])
+    first, *others = (load(path) for path in sys.argv[1:])
     problems = [p for other in others for p in differences(first, other, "results")]
     for problem in problems:
         print(problem)
