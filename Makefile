@@ -2,7 +2,7 @@
 #   make demo      run docs/examples/demo.yml against the emulator (apply, re-apply, check+diff);
 #                  its venv (.venv-demo) has only requirements-demo.txt
 #   make test      everything CI runs (.ci/run calls exactly this); one timing line per step
-#   make lint | pytest | sanity | units | integration | molecule | galaxy | docs | bench
+#   make lint | pytest | sanity | units | integration | integration-modules | molecule | galaxy | docs | bench
 #   make emulator PORT=5443 PASSWORD=secret ARGS="..."   the rack emulator in the foreground
 SHELL := /bin/bash
 VENV ?= .venv
@@ -14,7 +14,7 @@ ARGS ?=
 PY312 := $(or $(shell command -v pyenv >/dev/null 2>&1 && pyenv prefix 3.12 2>/dev/null | sed 's|$$|/bin/python3.12|'),$(shell command -v python3.12),python3)
 STEPS := bash .ci/steps.sh
 
-.PHONY: venv venv-2.16 emulator demo test lint pytest sanity units integration molecule galaxy docs bench shapes clean
+.PHONY: venv venv-2.16 emulator demo test lint pytest sanity units integration integration-modules molecule galaxy docs bench shapes clean
 
 venv: $(VENV)/.installed
 
@@ -65,6 +65,10 @@ units:
 
 integration:
 	$(STEPS) venv integration
+
+# the same targets with the controller path off: every convox task as a module process
+integration-modules:
+	$(STEPS) venv integration-modules
 
 molecule:
 	$(STEPS) venv molecule

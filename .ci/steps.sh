@@ -26,7 +26,7 @@ export ANSIBLE_NOCOLOR=1
 export PY_COLORS=0
 
 TEST_STEPS=(venv tools tree lint pytest ansible-lint changelog docs-lint galaxy sanity sanity-pythons units
-    integration molecule venv-2.16 sanity-2.16 integration-2.16 demo)
+    integration integration-modules molecule venv-2.16 sanity-2.16 integration-2.16 demo)
 # Steps of the second lane (run in parallel with the rest; see main).
 LANE_B_STEPS=" venv-2.16 sanity-2.16 integration-2.16 demo "
 CRITICAL_STEPS=" venv tools tree venv-2.16 "
@@ -219,6 +219,24 @@ step_integration() {
         cat "$CI_WORK/shard-$i.log"
     done
     return $rc
+}
+
+# The same targets on the module path: every convox task of the run starts a module process, as
+# on a remote host (the controller path is off through the inventory variable
+# convox_controller_path, in a copy of the tree; ansible-test passes no environment variable to
+# the targets). `integration` runs them on the controller path, the default for localhost.
+# CI_TARGETS and CI_SHARDS apply as for `integration`.
+step_integration-modules() {
+    local lane="$CI_WORK/modules" dir inventory
+    dir="$lane/collections/ansible_collections/convox/convox"
+    rm -rf "$lane"
+    mkdir -p "$dir"
+    cp -a "$(coll)/." "$dir/"
+    inventory="$dir/tests/integration/targets/setup_emulator/inventory.yml"
+    sed -i 's|^\( *\)ansible_python_interpreter: .*$|&\n\1convox_controller_path: false|' "$inventory"
+    grep -q "convox_controller_path: false" "$inventory"
+    echo "module path lane: $dir"
+    CI_WORK=$lane step_integration
 }
 
 step_sanity-2.16() {

@@ -149,6 +149,11 @@ class Rack(DeclarativeResource):
     result_key = "rack"
     kind = "rack"
 
+    def validate(self) -> None:
+        count = self.params.get("count")
+        if count is not None and count < 1:
+            self.cm.fail(f"Option count must be at least 1, got {count}. Nothing was sent to the rack.")
+
     def identity(self) -> str:
         return ""
 
