@@ -19,7 +19,7 @@ import fnmatch
 import os
 import re
 import sys
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as _errors
 from ansible_collections.convox.convox.plugins.module_utils._module import _hint_for, client_options, strip_credentials
@@ -57,6 +57,32 @@ def connect(params: Dict[str, Any]) -> Any:
             f"(pip install {missing[0]})"
         )
     return client_module.ConvoxClient(**client_options(params))
+
+
+def plugin_params(get_option: Callable[[str], Any]) -> Dict[str, Any]:
+    """The connection options of a plugin (``get_option`` of a lookup or inventory plugin)."""
+    params = {key: get_option(key) for key in CONNECTION_OPTIONS}
+    for key in ("host", "password", "rack", "ca_path"):
+        if params[key] is not None:
+            params[key] = str(params[key]) or None
+    return params
+
+
+def with_client(params: Dict[str, Any], what: str, func: Callable[[Any], Any]) -> Any:
+    """``func(client)`` with a client for ``params``, closed afterwards.
+
+    A ``ConvoxError`` comes out as a ``ConvoxError`` whose message says what failed (``what``,
+    for example ``read the environment of app myapp``), on which rack, why, and what to do.
+    """
+    client = None
+    try:
+        client = connect(params)
+        return func(client)
+    except _errors.ConvoxError as exc:
+        raise _errors.ConvoxError(describe(exc, f"Could not {what} on {rack_label(client, params)}")) from None
+    finally:
+        if client is not None:
+            client.close()
 
 
 def rack_label(client: Any = None, params: Optional[Dict[str, Any]] = None) -> str:
@@ -305,7 +331,9 @@ def env_values(
     if missing and not has_default:
         which = "latest" if latest else "active"
         raise _errors.ConvoxNotFoundError(
-            404, f"app {app} has no environment variable {', '.join(missing)} in its {which} release"
+            404,
+            f"app {app} has no environment variable {', '.join(missing)} in its {which} release "
+            "(set it with convox.convox.convox_env, or give the lookup a default)",
         )
     return [env.get(key, default) for key in keys]
 
