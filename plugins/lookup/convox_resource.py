@@ -8,8 +8,8 @@ name: convox_resource
 short_description: Read the URL or another field of a Convox resource
 version_added: 1.1.0
 description:
-  - Returns the URL (or another field) of each resource named in the terms: a rack resource, or
-    with O(app) a resource of that app (from its C(convox.yml)).
+  - Returns the URL (or another field) of each resource named in the terms, a rack resource or,
+    with O(app), a resource of that app (from its C(convox.yml)).
   - Resource URLs usually hold credentials. The lookup never prints them itself, but a task that
     uses them should set C(no_log=true).
 author:
@@ -28,7 +28,7 @@ options:
     type: str
   field:
     description:
-      - What to return: V(url), V(status), V(type), V(name), or the name of one of the resource's
+      - What to return, V(url), V(status), V(type), V(name), or the name of one of the resource's
         parameters.
       - A resource without that field fails the lookup, listing the fields it has.
     type: str
