@@ -120,7 +120,8 @@ notes:
   - >-
     Every rack costs one request for its apps and one per deployed app for its services
     (V(racks) mode: one C(GET /system) per rack). With O(cache=true) a fresh cache answers
-    without any request.
+    without any request; an answer in which a rack could not be read is not cached, so that
+    rack is read again next time.
   - >-
     The host vars C(convox_connection) hold the connection options a module takes (O(host),
     O(rack) for console racks, and O(validate_certs), O(ca_path), O(timeout) when set), never the
@@ -136,8 +137,9 @@ EXAMPLES = r"""
 # my.convox.yml: every app of the rack in CONVOX_HOST/CONVOX_PASSWORD (or the CLI login)
 plugin: convox.convox.convox
 
-# ---
-# racks.convox.yml: two racks, running apps only, grouped by a parameter of their own
+---
+# racks.convox.yml: two racks, running apps only, with a group per lock state
+# and each app's web domain as a host var
 plugin: convox.convox.convox
 racks:
   - name: staging
@@ -145,15 +147,16 @@ racks:
     password: "{{ lookup('ansible.builtin.env', 'STAGING_RACK_PASSWORD') }}"
   - host: console.convox.com
     rack: acme/production
+    password: "{{ lookup('ansible.builtin.env', 'CONSOLE_TOKEN') }}"
 statuses: [running]
 keyed_groups:
-  - key: convox_locked
-    prefix: locked
+  - key: "'locked' if convox_locked else 'unlocked'"
+    prefix: apps
 compose:
-  web_domain: (convox_services | selectattr('name', 'equalto', 'web') | map(attribute='domain') | first) | default('')
+  web_domain: convox_services | selectattr('name', 'equalto', 'web') | map(attribute='domain') | first | default('')
 
-# ---
-# console.convox.yml: every rack of a console as hosts, cached for an hour
+---
+# console.convox.yml: the racks of a console as hosts, cached for an hour
 plugin: convox.convox.convox
 host: console.convox.com
 console_racks: ["acme/*"]

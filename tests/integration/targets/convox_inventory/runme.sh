@@ -30,6 +30,13 @@ clear_requests() {
 count_requests() { # URL -> number of logged requests
     emulator_requests "$1" | "$EMULATOR_PYTHON" -c 'import json, sys; print(len(json.load(sys.stdin)))'
 }
+as_console() { # COMMAND... with CONVOX_PASSWORD set to the console key, kept out of the shell trace
+    local _xt=0 rc=0
+    case "$-" in *x*) _xt=1; set +x ;; esac
+    CONVOX_PASSWORD=$CONSOLE_KEY CONSOLE_TOKEN=$CONSOLE_KEY STAGING_RACK_PASSWORD=$EMULATOR_PASSWORD "$@" || rc=$?
+    [ "$_xt" = 1 ] && set -x
+    return "$rc"
+}
 inventory() { # NAME FILE ARGS... -> ansible-inventory output in $OUT/NAME.json (stderr in NAME.err)
     local name=$1 file=$2
     shift 2
@@ -147,9 +154,9 @@ _console_stop() {
 }
 emulator_on_exit _console_stop
 
-CONVOX_HOST=$CONSOLE_URL CONVOX_PASSWORD=$CONSOLE_KEY CONVOX_RACK=acme/prod \
+CONVOX_HOST=$CONSOLE_URL CONVOX_RACK=acme/prod as_console \
     ansible-playbook -i ../setup_emulator/inventory.yml seed.yml -e seed_apps=shop,blog -e seed_deployed=shop
-CONVOX_HOST=$CONSOLE_URL CONVOX_PASSWORD=$CONSOLE_KEY CONVOX_RACK=acme/staging \
+CONVOX_HOST=$CONSOLE_URL CONVOX_RACK=acme/staging as_console \
     ansible-playbook -i ../setup_emulator/inventory.yml seed.yml -e seed_apps=shop -e seed_deployed=
 
 set +x
@@ -179,6 +186,26 @@ ANSIBLE_INVENTORY_UNPARSED_FAILED=true inventory console_strict "$WORK/console.c
 [ "$rc" -ne 0 ]
 grep -q "rack acme/dev: you are unauthorized to access this" "$OUT/console_strict.err"
 sed -i '$d' "$WORK/console.convox.yml" # strict off again
+
+# -- the plugin's EXAMPLES, as ansible-doc shows them, with the emulators' addresses -----------
+"$EMULATOR_PYTHON" files/examples.py "$WORK" "$EMULATOR_URL" "$CONSOLE_URL"
+inventory example1 "$WORK/example1.convox.yml" --list
+"$EMULATOR_PYTHON" -c 'import json, sys; h = json.load(open(sys.argv[1]))["_meta"]["hostvars"]; sys.exit(sorted(h) != ["convox/alpha", "convox/beta", "convox/gamma"] and "example 1: %s" % sorted(h))' "$OUT/example1.json"
+as_console inventory example2 "$WORK/example2.convox.yml" --list
+"$EMULATOR_PYTHON" -c '
+import json, sys
+data = json.load(open(sys.argv[1]))
+hosts = sorted(data["_meta"]["hostvars"])
+want = ["acme/prod/blog", "acme/prod/shop", "staging/alpha", "staging/beta", "staging/gamma"]
+assert hosts == want, hosts
+assert sorted(data["apps_locked"]["hosts"]) == ["acme/prod/blog", "staging/gamma"], data.get("apps_locked")
+assert "web.alpha." in str(data["_meta"]["hostvars"]["staging/alpha"]["web_domain"])' "$OUT/example2.json"
+! grep -q "skipping" "$OUT/example2.err"
+as_console inventory example3 "$WORK/example3.convox.yml" --list
+"$EMULATOR_PYTHON" -c 'import json, sys; h = json.load(open(sys.argv[1]))["_meta"]["hostvars"]; sys.exit(sorted(h) != ["acme/prod", "acme/staging"] and "example 3: %s" % sorted(h))' "$OUT/example3.json"
+grep -q "skipping acme/dev" "$OUT/example3.err" # the key may not read acme/dev
+# a source with a rack that could not be read is not cached (the rack is read again next time)
+[ -z "$(ls -A "$WORK/examples-cache" 2>/dev/null)" ]
 
 # -- one play over convox_status_running of both sources, forks=5 -------------------------------
 clear_requests "$EMULATOR_URL"
