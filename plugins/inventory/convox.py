@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: convox
 short_description: Convox apps, services or racks as inventory hosts
-version_added: 1.1.0
+version_added: 0.2.0
 description:
   - Reads the apps of one or more Convox racks (or their services, or the racks themselves) and
     makes one inventory host of each, with its facts in host vars under the prefix C(convox_).

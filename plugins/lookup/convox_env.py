@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: convox_env
 short_description: Read environment values of a Convox app
-version_added: 1.1.0
+version_added: 0.2.0
 description:
   - Returns the values of one or more environment variables of a Convox app, one per term, in
     the order of the terms.

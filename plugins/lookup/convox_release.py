@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: convox_release
 short_description: Read the active or newest release id of Convox apps
-version_added: 1.1.0
+version_added: 0.2.0
 description:
   - Returns the id of the active release of each app named in the terms, or of its newest
     release with O(latest=true).

@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: convox_resource
 short_description: Read the URL or another field of a Convox resource
-version_added: 1.1.0
+version_added: 0.2.0
 description:
   - Returns the URL (or another field) of each resource named in the terms, a rack resource or,
     with O(app), a resource of that app (from its C(convox.yml)).
