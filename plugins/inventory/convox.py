@@ -110,6 +110,14 @@ options:
       - Set it to an empty string to leave C(ansible_connection) unset.
     type: str
     default: local
+  python_interpreter:
+    description:
+      - The C(ansible_python_interpreter) of every host when O(connection=local).
+      - Defaults to the Python that runs Ansible on the controller, which has C(httpx) since
+        this plugin needs it too, so that module tasks find their libraries without interpreter
+        discovery.
+      - Set it to an empty string to leave C(ansible_python_interpreter) unset.
+    type: str
   strict:
     description:
       - >-
@@ -167,6 +175,7 @@ cache_connection: ~/.cache/convox-inventory
 cache_timeout: 3600
 """
 
+import sys
 from typing import Any, Dict, List, Optional
 
 from ansible.errors import AnsibleError, AnsibleParserError
@@ -270,6 +279,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         except ConvoxError as exc:
             raise AnsibleParserError(f"convox inventory: {exc}") from None
         connection = self.get_option("connection")
+        interpreter = self.get_option("python_interpreter")
+        if interpreter is None:
+            interpreter = sys.executable
         for host in hosts:
             name = host["name"]
             self.inventory.add_host(name)
@@ -279,6 +291,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             host_vars = dict(host["vars"])
             if connection:
                 host_vars["ansible_connection"] = connection
+                if connection == "local" and interpreter:
+                    host_vars["ansible_python_interpreter"] = interpreter
             for key, value in host_vars.items():
                 self.inventory.set_variable(name, key, value)
             self._set_composite_vars(self.get_option("compose"), host_vars, name, strict=strict)

@@ -62,10 +62,14 @@ def main(check_path: str, apply_path: str, rerun_path: str, recheck_path: str, r
         extra = set(check[name]["keys"]) - set(apply[name]["keys"]) - CHECK_ONLY
         missing = set(apply[name]["keys"]) - set(check[name]["keys"])
         if extra or missing:
-            problems.append(f"{name!r}: check-mode keys differ from applied keys: extra {sorted(extra)}, missing {sorted(missing)}")
+            problems.append(
+                f"{name!r}: check-mode keys differ from applied keys: extra {sorted(extra)}, missing {sorted(missing)}"
+            )
     # convox_run cannot run in check mode: skipped, with what it would do; applied, it runs.
     if check[RUN]["status"] != "skipped" or apply[RUN]["status"] != "changed":
-        problems.append(f"{RUN!r}: check {check[RUN]['status']}, apply {apply[RUN]['status']} (expected skipped, changed)")
+        problems.append(
+            f"{RUN!r}: check {check[RUN]['status']}, apply {apply[RUN]['status']} (expected skipped, changed)"
+        )
     for label, run in (("re-run", rerun), ("re-check", recheck)):
         if run[RUN]["status"] != "skipped":  # when: the deploy did not change
             problems.append(f"{label}: {RUN!r} is {run[RUN]['status']}, expected skipped")

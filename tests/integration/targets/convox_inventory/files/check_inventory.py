@@ -9,6 +9,7 @@ unwrapped first. Exits 1 with every mismatch listed.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any, Callable, Dict, List
 
@@ -64,6 +65,8 @@ def direct(inv: Inventory) -> None:
     inv.var("local/gamma", "convox_release", "")
     inv.var("local/gamma", "convox_services", [])
     inv.var("local/alpha", "ansible_connection", "local")
+    interpreter = str(alpha.get("ansible_python_interpreter", ""))  # the Python that ran ansible-inventory
+    inv.expect(os.access(interpreter, os.X_OK), f"ansible_python_interpreter {interpreter!r} is not executable")
     inv.var("local/alpha", "web_domain", "web.alpha.0a1b2c3d4e.convox.cloud")
     inv.expect(str(alpha.get("convox_release", "")).startswith("R"), "alpha has no release")
     services = {s["name"]: s for s in alpha.get("convox_services", [])}
@@ -73,7 +76,7 @@ def direct(inv: Inventory) -> None:
     connection = alpha.get("convox_connection", {})
     inv.expect(set(connection) == {"host"} and connection.get("host") == alpha.get("convox_host"), f"{connection}")
     for name, variables in inv.hostvars.items():
-        allowed = ("ansible_connection", "web_domain")
+        allowed = ("ansible_connection", "ansible_python_interpreter", "web_domain")
         bad = [key for key in variables if not key.startswith("convox_") and key not in allowed]
         inv.expect(not bad, f"{name} has vars outside the convox_ prefix: {bad}")
 
@@ -81,6 +84,7 @@ def direct(inv: Inventory) -> None:
 def filtered(inv: Inventory) -> None:
     inv.hosts(["alpha"])  # name_patterns [a*], statuses [running], host_format {app}
     inv.var("alpha", "ansible_connection", "<unset>")  # connection: ""
+    inv.var("alpha", "ansible_python_interpreter", "<unset>")
 
 
 def no_status(inv: Inventory) -> None:
