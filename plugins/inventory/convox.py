@@ -21,7 +21,7 @@ description:
     inventory cache or C(ansible-inventory --list) can be shared.
   - The configuration file name must end in C(.convox.yml) or C(.convox.yaml).
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 extends_documentation_fragment:
   - constructed
   - inventory_cache

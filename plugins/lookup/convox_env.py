@@ -16,7 +16,7 @@ description:
     uses them should set C(no_log=true), so that Ansible does not show them either (at C(-v) and
     above, task arguments and results are printed).
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 extends_documentation_fragment:
   - convox.convox.convox
 options:

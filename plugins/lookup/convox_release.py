@@ -13,7 +13,7 @@ description:
   - An app that has no release yet gives an empty string; an app that does not exist fails the
     lookup, naming it.
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 extends_documentation_fragment:
   - convox.convox.convox
 options:

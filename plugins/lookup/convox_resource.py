@@ -13,7 +13,7 @@ description:
   - Resource URLs usually hold credentials. The lookup never prints them itself, but a task that
     uses them should set C(no_log=true).
 author:
-  - convox.convox contributors
+  - convox.convox contributors (!UNKNOWN)
 extends_documentation_fragment:
   - convox.convox.convox
 options:
