@@ -23,6 +23,20 @@ def _api_keys(values: List[str]) -> Dict[str, str]:
     return keys
 
 
+def _rack_roles(values: List[str]) -> Dict[str, Dict[str, str]]:
+    """``--rack-role KEY:RACK:ROLE`` items as {key: {rack: role}} (ROLE none denies the rack)."""
+    roles: Dict[str, Dict[str, str]] = {}
+    for item in values:
+        parts = item.rsplit(":", 2)
+        if len(parts) != 3 or not parts[0] or not parts[1] or parts[2] not in ("none", "read", "write", "admin"):
+            raise argparse.ArgumentTypeError(
+                "--rack-role expects KEY:RACK:ROLE with ROLE none, read, write or admin, "
+                f"got {item.rsplit(':', 1)[-1]!r}"
+            )
+        roles.setdefault(parts[0], {})[parts[1]] = parts[2]
+    return roles
+
+
 def parse_args(argv: Optional[List[str]] = None) -> Options:
     env = os.environ
     parser = argparse.ArgumentParser(prog="convox-emulator", description="Convox rack emulator (v3, 3.24.9).")
@@ -51,6 +65,12 @@ def parse_args(argv: Optional[List[str]] = None) -> Options:
     parser.add_argument("--rack", action="append", default=[], help="rack name (repeatable; console mode: org/rack)")
     parser.add_argument("--api-key", action="append", default=[], help="console API key KEY:ROLE (repeatable)")
     parser.add_argument(
+        "--rack-role",
+        action="append",
+        default=[],
+        help="console mode: role of an API key on one rack, KEY:RACK:ROLE with ROLE none|read|write|admin (repeatable)",
+    )
+    parser.add_argument(
         "--session", action="store_true", help="console mode: require a Session header obtained from POST /session"
     )
     parser.add_argument("--legacy", action="store_true", help="pre-3.24.1 errors: 500 and plain text")
@@ -66,6 +86,7 @@ def parse_args(argv: Optional[List[str]] = None) -> Options:
         parser.error("the emulator binds to loopback addresses only")
     try:
         keys = _api_keys(args.api_key)
+        rack_roles = _rack_roles(args.rack_role)
     except argparse.ArgumentTypeError as exc:
         parser.error(str(exc))
     if args.delay_scale < 0:
@@ -86,6 +107,7 @@ def parse_args(argv: Optional[List[str]] = None) -> Options:
         console=args.console,
         racks=args.rack,
         api_keys=keys,
+        rack_roles=rack_roles,
         legacy=args.legacy,
         delay_scale=args.delay_scale,
         provider=args.provider,

@@ -44,6 +44,8 @@ class Options:
     console: bool = False
     racks: List[str] = field(default_factory=list)
     api_keys: Dict[str, str] = field(default_factory=dict)  # key -> role name (read/write/admin)
+    # key -> {rack -> role name}: a key's role on one rack instead of its api_keys role ("none": no access)
+    rack_roles: Dict[str, Dict[str, str]] = field(default_factory=dict)
     legacy: bool = False
     delay_scale: float = 1.0
     provider: str = "aws"
@@ -271,7 +273,9 @@ class Emulator:
         if self.options.console:
             for key, role_name in self.options.api_keys.items():
                 if password and hmac.compare_digest(password.encode(), key.encode()):
-                    return ROLES.get(role_name, "r"), user or "convox"
+                    if rack is not None:
+                        role_name = self.options.rack_roles.get(key, {}).get(rack.name, role_name)
+                    return ("" if role_name == "none" else ROLES.get(role_name, "r")), user or "convox"
         expected = self.options.password
         if not expected and not self.options.console:
             return "rwa", user

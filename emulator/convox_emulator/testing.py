@@ -202,6 +202,7 @@ def _cli_args(
     provider: Optional[str],
     port: int,
     session: bool = False,
+    rack_roles: Optional[Dict[str, Dict[str, str]]] = None,
 ) -> List[str]:
     args = ["--port", str(port), "--password", password]
     if tls:
@@ -212,6 +213,9 @@ def _cli_args(
         args += ["--rack", rack]
     for key, role in api_keys.items():
         args += ["--api-key", f"{key}:{role}"]
+    for key, per_rack in (rack_roles or {}).items():
+        for rack, role in per_rack.items():
+            args += ["--rack-role", f"{key}:{rack}:{role}"]
     if legacy:
         args.append("--legacy")
     if delay_scale is not None:
@@ -237,6 +241,7 @@ def start_emulator(
     port: int = 0,
     in_process: bool = False,
     timeout: float = 30.0,
+    rack_roles: Optional[Dict[str, Dict[str, str]]] = None,
 ) -> EmulatorHandle:
     """Start an emulator on a free port (by default) and wait until it listens."""
     keys: Dict[str, str] = {}
@@ -249,9 +254,9 @@ def start_emulator(
     rack_list = list(racks or [])
     if in_process:
         return _start_thread(
-            password, tls, console, rack_list, keys, legacy, delay_scale, provider, port, timeout, session
+            password, tls, console, rack_list, keys, legacy, delay_scale, provider, port, timeout, session, rack_roles
         )
-    args = _cli_args(password, tls, console, rack_list, keys, legacy, delay_scale, provider, port, session)
+    args = _cli_args(password, tls, console, rack_list, keys, legacy, delay_scale, provider, port, session, rack_roles)
     env = dict(os.environ)
     env.pop("EMULATOR_PORT", None)
     handle_fd, stderr_path = tempfile.mkstemp(prefix="emulator-", suffix=".log")
@@ -305,6 +310,7 @@ def _start_thread(
     port: int,
     timeout: float,
     session: bool = False,
+    rack_roles: Optional[Dict[str, Dict[str, str]]] = None,
 ) -> EmulatorHandle:
     from .server import Emulator, Options, serve
 
@@ -319,6 +325,7 @@ def _start_thread(
         delay_scale=1.0 if delay_scale is None else float(delay_scale),
         provider=provider or "aws",
         session=session,
+        rack_roles=dict(rack_roles or {}),
     )
     emu = Emulator(options)
     started = threading.Event()

@@ -129,3 +129,31 @@ def test_console_session_challenge() -> None:
         assert frames == [(1, b"ERROR: session required\n"), (2, b"")]
         frames = ws_frames(emu, "/apps/x/logs", headers, auth=("convox", "key"))
         assert frames == [(1, b"ERROR: app not found: x\n"), (2, b"")]
+
+
+def test_console_rack_roles() -> None:
+    """--rack-role KEY:RACK:ROLE: a key's role on one rack ("none": no access), over the CLI."""
+    with start_emulator(
+        console=True,
+        racks=["acme/prod", "acme/staging"],
+        password="",
+        api_keys={"key": "write"},
+        rack_roles={"key": {"acme/staging": "none", "acme/prod": "read"}},
+    ) as emu:
+        auth = ("convox", "key")
+        denied = HTTP.get(emu.url + "/apps", auth=auth, headers={"Rack": "acme/staging"})
+        assert (denied.status_code, denied.text) == (401, "you are unauthorized to access this\n")
+        assert HTTP.get(emu.url + "/apps", auth=auth, headers={"Rack": "acme/prod"}).json() == []
+        read_only = HTTP.post(emu.url + "/apps", data={"name": "a"}, auth=auth, headers={"Rack": "acme/prod"})
+        assert read_only.status_code == 401
+        # the console still lists both racks; the per-rack role applies to the rack API
+        assert len(HTTP.get(emu.url + "/racks", auth=auth).json()) == 2
+
+
+def test_rack_role_argument_is_checked() -> None:
+    from convox_emulator.__main__ import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(["--console", "--rack-role", "key:acme/prod:owner"])
+    options = parse_args(["--console", "--api-key", "k:write", "--rack-role", "k:acme/prod:none"])
+    assert options.rack_roles == {"k": {"acme/prod": "none"}}

@@ -51,10 +51,12 @@ notes:
   - >-
     All modules of this collection are in the action group C(convox.convox.convox), so
     the connection options can be set once with C(module_defaults) for
-    C(group/convox.convox.convox).
+    C(group/convox.convox.convox). The inventory plugin and the lookups of the collection
+    take the same connection options, with the same fallbacks.
   - >-
     The modules need the Python libraries C(httpx), C(pydantic) and C(websocket-client)
-    on the host that runs them, usually the controller (C(delegate_to) V(localhost)).
+    on the host that runs them, usually the controller (C(delegate_to) V(localhost)); the
+    inventory plugin and the lookups run on the controller and need C(httpx) there.
 requirements:
   - httpx >= 0.27
   - pydantic >= 2.6

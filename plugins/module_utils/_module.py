@@ -75,6 +75,30 @@ def ansible_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
     return result
 
 
+def client_options(params: Dict[str, Any]) -> Dict[str, Any]:
+    """``ConvoxClient`` keyword arguments from the connection options (modules and plugins alike).
+
+    Unset values stay None, so that the client's own fallbacks (environment, CLI settings)
+    apply. The client answers with records: a task only reads attributes and results, and
+    importing pydantic and building schemas would cost it about a quarter second.
+    """
+    options: Dict[str, Any] = {
+        "host": params.get("host") or None,
+        "password": params.get("password") or None,
+        "rack": params.get("rack") or None,
+        "verify": params.get("validate_certs", True) is not False,
+        "ca_path": params.get("ca_path") or None,
+        "records": True,
+    }
+    if str(options["host"] or "").lower().startswith("http://"):
+        # Plain HTTP (no redirects are followed) never reaches TLS: skip loading the CA bundle,
+        # which costs a few hundred milliseconds.
+        options["verify"] = False
+    if params.get("timeout") is not None:
+        options["timeout"] = float(params["timeout"])
+    return options
+
+
 # ---------------------------------------------------------------------------
 # Errors -> failure
 
@@ -318,25 +342,8 @@ class ConvoxModule:
         if missing:
             name, trace = missing
             self.fail(self.reporter.missing_library(name), exception=trace)
-        params = self.params
-        options: Dict[str, Any] = {
-            "host": params.get("host") or None,
-            "password": params.get("password") or None,
-            "rack": params.get("rack") or None,
-            "verify": params.get("validate_certs", True),
-            "ca_path": params.get("ca_path") or None,
-        }
-        if str(options["host"] or "").lower().startswith("http://"):
-            # Plain HTTP (no redirects are followed) never reaches TLS: skip loading the CA bundle,
-            # which costs a module a few hundred milliseconds.
-            options["verify"] = False
-        if params.get("timeout") is not None:
-            options["timeout"] = float(params["timeout"])
-        # Records instead of pydantic models: a module only reads attributes and results, and
-        # importing pydantic and building schemas would cost each task about a quarter second.
-        options["records"] = True
         try:
-            return client_module.ConvoxClient(**options)
+            return client_module.ConvoxClient(**client_options(self.params))
         except Exception as exc:  # reported as a failure, never as a traceback
             self.fail_error(exc, "", prefix=f"Could not connect to {self.rack_label}")
         return None  # pragma: no cover - fail_error does not return

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .resources.apps import AppsAccessor
     from .resources.builds import BuildsAccessor
     from .resources.certificates import CertificatesAccessor
+    from .resources.console import ConsoleAccessor
     from .resources.environment import EnvironmentAccessor
     from .resources.instances import InstancesAccessor
     from .resources.objects import ObjectsAccessor
@@ -221,3 +222,9 @@ class ConvoxClient:
         from .resources.objects import ObjectsAccessor
 
         return ObjectsAccessor(self)
+
+    @cached_property
+    def console(self) -> ConsoleAccessor:
+        from .resources.console import ConsoleAccessor
+
+        return ConsoleAccessor(self)

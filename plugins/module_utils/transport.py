@@ -314,13 +314,16 @@ class Transport:
         content: Optional[bytes] = None,
         idempotent: Optional[bool] = None,
         timeout: Optional[float] = None,
+        rack_header: bool = True,
     ) -> httpx.Response:
         """Send one request (with retries where safe) and return the successful response.
 
         ``params`` always go to the query string; ``data`` is a form body for POST/PUT/PATCH
         and joins the query string otherwise; ``headers`` are option headers; ``content`` is
-        a raw ``application/octet-stream`` body. Error answers raise ``errors.ConvoxAPIError``
-        subclasses; transport failures raise ``ConvoxConnectionError``/``ConvoxTimeoutError``.
+        a raw ``application/octet-stream`` body; ``rack_header=False`` leaves out the console's
+        ``Rack`` routing header (console-level calls such as ``GET /racks``). Error answers raise
+        ``errors.ConvoxAPIError`` subclasses; transport failures raise ``ConvoxConnectionError`` or
+        ``ConvoxTimeoutError``.
         """
         if self.closed:
             raise ConvoxError("the Convox client is closed")
@@ -329,6 +332,8 @@ class Transport:
             path = "/" + path
         query = encode_pairs(params)
         send_headers = dict(self.headers)
+        if not rack_header:
+            send_headers.pop("Rack", None)
         send_headers.update(encode_headers(headers))
         body: Optional[bytes] = None
         if method in BODY_METHODS:

@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -291,3 +292,42 @@ def test_readme_lists_every_module() -> None:
     assert listed == modules, (
         f"README module list: missing {sorted(modules - listed)}, extra {sorted(listed - modules)}"
     )
+
+
+PLUGIN_DIRS = {"inventory": ROOT / "plugins" / "inventory", "lookup": ROOT / "plugins" / "lookup"}
+
+
+def plugin_names() -> List[Tuple[str, str]]:
+    """``(type, name)`` of every inventory and lookup plugin."""
+    found = []
+    for kind, directory in PLUGIN_DIRS.items():
+        if directory.is_dir():
+            found.extend((kind, p.stem) for p in sorted(directory.glob("*.py")) if not p.stem.startswith("_"))
+    return found
+
+
+def test_readme_lists_every_plugin() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^[-*] (inventory|lookup) `convox\.convox\.([a-z_]+)`", readme, flags=re.MULTILINE))
+    plugins = set(plugin_names())
+    assert plugins, "no inventory or lookup plugin found"
+    assert listed == plugins, (
+        f"README plugin list: missing {sorted(plugins - listed)}, extra {sorted(listed - plugins)}"
+    )
+
+
+@pytest.mark.parametrize(("kind", "name"), plugin_names())
+def test_plugin_docs(kind: str, name: str) -> None:
+    """Each plugin documents itself under its own name, with version_added and YAML EXAMPLES."""
+    constants = string_constants(PLUGIN_DIRS[kind] / f"{name}.py")
+    doc = yaml.safe_load(constants["DOCUMENTATION"])
+    assert doc["name"] == name
+    assert doc.get("version_added"), f"{name}: DOCUMENTATION has no version_added"
+    assert doc.get("short_description") and doc.get("description")
+    examples = list(yaml.safe_load_all(constants["EXAMPLES"]))
+    assert examples and all(examples), f"{name}: EXAMPLES must be YAML"
+    if kind == "inventory":
+        assert all(item.get("plugin") == f"{COLLECTION}.{name}" for item in examples)
+    else:
+        assert f"'{COLLECTION}.{name}'" in constants["EXAMPLES"], f"{name}: EXAMPLES never use the lookup"
+        assert "RETURN" in constants
