@@ -70,7 +70,8 @@ services:
     min:
       description:
         - Lower bound of the autoscaling range, as the rack reports it (from the manifest's C(scale.count)
-          (a fixed count N gives N for both bounds) or from the last range scale with O(convox.convox.convox_service#module:min)).
+          (a fixed count N gives N for both bounds) or from the last range scale with
+          O(convox.convox.convox_service#module:min)).
         - It does not follow RV(services[].count); after scaling a service whose manifest scale is 1 to 2
           processes, the rack reports count 2 with min 1 and max 1.
       type: int
@@ -78,7 +79,8 @@ services:
     max:
       description:
         - Upper bound of the autoscaling range, as the rack reports it (from the manifest's C(scale.count)
-          (a fixed count N gives N for both bounds) or from the last range scale with O(convox.convox.convox_service#module:min)).
+          (a fixed count N gives N for both bounds) or from the last range scale with
+          O(convox.convox.convox_service#module:max)).
         - It does not follow RV(services[].count); after scaling a service whose manifest scale is 1 to 2
           processes, the rack reports count 2 with min 1 and max 1.
       type: int
