@@ -366,12 +366,12 @@ main() {
     fi
     export CI_WORK
     export ANSIBLE_COLLECTIONS_PATH="$CI_WORK/collections"
+    mkdir -p "$CI_WORK/pybin"
     # Steps name what they leave behind (one line each); printed at the end, lane B's too.
     if [ -z "${CI_ARTIFACTS:-}" ]; then
         export CI_ARTIFACTS="$CI_WORK/artifacts.txt"
         : >"$CI_ARTIFACTS"
     fi
-    mkdir -p "$CI_WORK/pybin"
     # Steps that need the tree or the tools get them even when run alone.
     local needs_tree=0 needs_tools=0
     for s in "${steps[@]}"; do

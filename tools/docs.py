@@ -23,6 +23,7 @@ repository; anything else fails the conversion.
 from __future__ import annotations
 
 import argparse
+import ast
 import html.parser
 import os
 import posixpath
@@ -120,6 +121,14 @@ def headings(md_text: str) -> list[str]:
             seen[base] = n + 1
             anchors.append(base if n == 0 else f"{base}-{n}")
     return anchors
+
+
+def parses_as_python(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return False
+    return True
 
 
 def escape(text: str) -> str:
@@ -237,6 +246,8 @@ class Converter:
         if kind in ("fence", "code_block"):
             info = (node.info or "").split()
             language = LANGUAGES.get(info[0], "text") if info else "text"
+            if language == "python" and not parses_as_python(node.content):
+                language = "text"  # an outline of signatures, not code: antsibull-docs lint would reject it
             body = node.content.rstrip("\n").split("\n")
             return [f".. code-block:: {language}", "", *[("    " + line).rstrip() for line in body], ""]
         if kind in ("bullet_list", "ordered_list"):
