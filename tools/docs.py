@@ -342,7 +342,7 @@ def render_all() -> dict[str, str]:
     targets: dict[str, set[str]] = {md: set() for md in sources}
     for text in rendered.values():
         for md_label in re.findall(r"<(" + re.escape(LABEL_PREFIX) + r"[^>]+)>`", text):
-            name, _, anchor = md_label[len(LABEL_PREFIX) :].partition(".")
+            name, _sep, anchor = md_label[len(LABEL_PREFIX) :].partition(".")
             for md in sources:
                 if guide_name(md) == name and anchor:
                     targets[md].add(anchor)
