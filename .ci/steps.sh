@@ -128,7 +128,7 @@ step_pytest() {
     local cov=(--cov --cov-config="$cfg" --cov-append --cov-report= --cov-fail-under=0)
     rm -f .coverage .coverage.*
     for d in emulator/tests tests/unit/plugins/module_utils tests/unit/plugins/modules tests/unit \
-        tests/client_integration; do
+        tests/client_integration tests/tools; do
         [ -d "$d" ] || continue
         echo "---- pytest $d"
         local args=("$d" -q)
@@ -136,7 +136,7 @@ step_pytest() {
         tests/unit) args+=(--ignore=tests/unit/plugins/module_utils --ignore=tests/unit/plugins/modules) ;;
         esac
         case $d in
-        emulator/tests) ;; # the emulator's own tests: no client code to cover
+        emulator/tests | tests/tools) ;; # the emulator's own tests, the docs tool's: no client code to cover
         *) args+=("${cov[@]}") ;;
         esac
         "$VENV/bin/pytest" "${args[@]}" || rc=1

@@ -285,7 +285,7 @@ class Converter:
 
     def convert(self, md_text: str) -> str:
         tree = SyntaxTreeNode(MarkdownIt("commonmark").enable("table").parse(md_text))
-        lines = self.blocks(tree, list(self.anchors[self.md_file]))
+        lines = self.blocks(tree, headings(md_text))
         if not self.title:
             raise DocError(f"docs/{self.md_file}: no level-1 heading (the guide's title)")
         out = [HEADER.format(source=self.md_file) + f".. _{guide_label(self.md_file)}:", ""]
