@@ -406,7 +406,7 @@ main() {
     fi
     start_lane_b() {
         mkdir -p "$lane_dir"
-        echo "(lane 2.16 started in parallel: ${lane_b[*]}; its output follows at the end)"
+        echo "(lane B started in parallel: ${lane_b[*]}; its output follows at the end)"
         CI_WORK=$lane_dir CI_LANE=b bash "$REPO/.ci/steps.sh" tools tree "${lane_b[@]}" >"$lane_dir/log.txt" 2>&1 &
         lane_pid=$!
     }
@@ -437,7 +437,7 @@ main() {
     done
     if [ -n "$lane_pid" ]; then
         echo
-        echo "======== lane 2.16 ($(date +%H:%M:%S)): waiting for it"
+        echo "======== lane B ($(date +%H:%M:%S)): waiting for it"
         rc=0
         wait "$lane_pid" || rc=$?
         cat "$lane_dir/log.txt"
