@@ -3,6 +3,8 @@
 #                  its venv (.venv-demo) has only requirements-demo.txt
 #   make test      everything CI runs (.ci/run calls exactly this); one timing line per step
 #   make lint | pytest | sanity | units | integration | integration-modules | molecule | galaxy | docs | bench
+#   make docs      the docs site, HTML in build/docs/build/html (module docs + the guides of docs/)
+#   make docs-rst  after editing a guide (docs/*.md): regenerate its RST (docs/docsite/rst)
 #   make emulator PORT=5443 PASSWORD=secret ARGS="..."   the rack emulator in the foreground
 SHELL := /bin/bash
 VENV ?= .venv
@@ -14,7 +16,7 @@ ARGS ?=
 PY312 := $(or $(shell command -v pyenv >/dev/null 2>&1 && pyenv prefix 3.12 2>/dev/null | sed 's|$$|/bin/python3.12|'),$(shell command -v python3.12),python3)
 STEPS := bash .ci/steps.sh
 
-.PHONY: venv venv-2.16 emulator demo test lint pytest sanity units integration integration-modules molecule galaxy docs bench shapes clean
+.PHONY: venv venv-2.16 emulator demo test lint pytest sanity units integration integration-modules molecule galaxy docs docs-rst bench shapes clean
 
 venv: $(VENV)/.installed
 
@@ -78,6 +80,11 @@ galaxy:
 
 docs:
 	$(STEPS) venv docs
+
+# The guides' source is docs/*.md; antsibull-docs takes RST: tools/docs.py writes it (and copies the
+# example playbooks into their guides). CI fails while the generated files are stale.
+docs-rst: venv
+	$(VENV)/bin/python tools/docs.py rst
 
 bench: venv
 	bash bench/run.sh

@@ -26,9 +26,9 @@ export ANSIBLE_NOCOLOR=1
 export PY_COLORS=0
 
 TEST_STEPS=(venv tools tree lint pytest ansible-lint changelog docs-lint galaxy sanity sanity-pythons units
-    integration integration-modules molecule venv-2.16 sanity-2.16 integration-2.16 demo)
+    integration integration-modules molecule venv-2.16 sanity-2.16 integration-2.16 demo docs)
 # Steps of the second lane (run in parallel with the rest; see main).
-LANE_B_STEPS=" venv-2.16 sanity-2.16 integration-2.16 demo "
+LANE_B_STEPS=" venv-2.16 sanity-2.16 integration-2.16 demo docs "
 CRITICAL_STEPS=" venv tools tree venv-2.16 "
 
 coll() { echo "$CI_WORK/collections/ansible_collections/convox/convox"; }
@@ -128,7 +128,7 @@ step_pytest() {
     local cov=(--cov --cov-config="$cfg" --cov-append --cov-report= --cov-fail-under=0)
     rm -f .coverage .coverage.*
     for d in emulator/tests tests/unit/plugins/module_utils tests/unit/plugins/modules tests/unit \
-        tests/client_integration; do
+        tests/client_integration tests/tools; do
         [ -d "$d" ] || continue
         echo "---- pytest $d"
         local args=("$d" -q)
@@ -136,7 +136,7 @@ step_pytest() {
         tests/unit) args+=(--ignore=tests/unit/plugins/module_utils --ignore=tests/unit/plugins/modules) ;;
         esac
         case $d in
-        emulator/tests) ;; # the emulator's own tests: no client code to cover
+        emulator/tests | tests/tools) ;; # the emulator's own tests, the docs tool's: no client code to cover
         *) args+=("${cov[@]}") ;;
         esac
         "$VENV/bin/pytest" "${args[@]}" || rc=1
@@ -269,6 +269,8 @@ step_changelog() {
 
 step_docs-lint() {
     in_tree
+    # The guides' RST (docs/docsite) is generated from docs/*.md: fail while it is stale.
+    "$VENV/bin/python" tools/docs.py rst --check
     "$VENV/bin/antsibull-docs" lint-collection-docs --plugin-docs .
 }
 
@@ -309,14 +311,36 @@ step_molecule() {
     PATH="$VENV/bin:$PATH" "$VENV/bin/molecule" test --all
 }
 
+# The docs site: antsibull-docs' collection docs (every module's options, examples and return
+# values) and the guides (docs/docsite/rst, generated from docs/*.md by tools/docs.py), as HTML in
+# build/docs/build/html of the checkout (kept after the run: the artifact). Offline: the Ansible
+# docs' labels that module pages link to come from a local intersphinx inventory, so Sphinx runs
+# with -W (any warning, an unresolved reference included, fails); then every internal link and
+# anchor of the HTML is checked.
 step_docs() {
+    in_tree
     local dest="$REPO/build/docs"
+    "$VENV/bin/python" tools/docs.py rst --check
     rm -rf "$dest"
     mkdir -p "$dest"
     "$VENV/bin/antsibull-docs" sphinx-init --use-current --lenient --dest-dir "$dest" convox.convox >/dev/null
+    "$VENV/bin/python" tools/docs.py inventory "$dest"
+    {
+        echo
+        echo "# Added by .ci/steps.sh (step_docs): no network, one local inventory (tools/docs.py inventory)."
+        echo "intersphinx_mapping = {"
+        echo "    'ansible_devel': ('https://docs.ansible.com/projects/ansible/devel/', '$dest/ansible_devel.inv'),"
+        echo "}"
+    } >>"$dest/conf.py"
+    sed -i 's/^sphinx-build -M html rst build -c \.$/& -W --keep-going -q/' "$dest/build.sh"
+    grep -q -- '-W --keep-going' "$dest/build.sh"
     # The generated build.sh uses the sphinx-build and antsibull-docs on PATH (the dev venv).
     (cd "$dest" && PATH="$VENV/bin:$PATH" ./build.sh)
-    echo "HTML reference: $dest/build/html/index.html"
+    test -f "$dest/build/html/collections/convox/convox/index.html"
+    touch "$dest/build/html/.nojekyll" # GitHub Pages serves _static/ as it is
+    "$VENV/bin/python" tools/docs.py linkcheck "$dest/build/html"
+    echo "HTML: $dest/build/html/index.html ($(du -sh "$dest/build/html" | cut -f1))"
+    echo "docs site (HTML): $dest/build/html/index.html" >>"$CI_ARTIFACTS"
 }
 
 # ----------------------------------------------------------------------------- driver
@@ -334,7 +358,7 @@ main() {
         return
     fi
     if [ "${1:-}" = "--list" ]; then
-        printf '%s\n' "${TEST_STEPS[@]}" docs
+        printf '%s\n' "${TEST_STEPS[@]}"
         return
     fi
     local steps=() s
@@ -361,6 +385,11 @@ main() {
     export CI_WORK
     export ANSIBLE_COLLECTIONS_PATH="$CI_WORK/collections"
     mkdir -p "$CI_WORK/pybin"
+    # Steps name what they leave behind (one line each); printed at the end, lane B's too.
+    if [ -z "${CI_ARTIFACTS:-}" ]; then
+        export CI_ARTIFACTS="$CI_WORK/artifacts.txt"
+        : >"$CI_ARTIFACTS"
+    fi
     # Steps that need the tree or the tools get them even when run alone.
     local needs_tree=0 needs_tools=0
     for s in "${steps[@]}"; do
@@ -395,7 +424,7 @@ main() {
     fi
     start_lane_b() {
         mkdir -p "$lane_dir"
-        echo "(lane 2.16 started in parallel: ${lane_b[*]}; its output follows at the end)"
+        echo "(lane B started in parallel: ${lane_b[*]}; its output follows at the end)"
         CI_WORK=$lane_dir CI_LANE=b bash "$REPO/.ci/steps.sh" tools tree "${lane_b[@]}" >"$lane_dir/log.txt" 2>&1 &
         lane_pid=$!
     }
@@ -426,18 +455,22 @@ main() {
     done
     if [ -n "$lane_pid" ]; then
         echo
-        echo "======== lane 2.16 ($(date +%H:%M:%S)): waiting for it"
+        echo "======== lane B ($(date +%H:%M:%S)): waiting for it"
         rc=0
         wait "$lane_pid" || rc=$?
         cat "$lane_dir/log.txt"
         while read -r line; do
             summary+=("$line")
-        done < <(sed -n '/^======== summary/,/^RESULT/p' "$lane_dir/log.txt" | grep -E -- '-2\.16 ' || true)
+        done < <(sed -n '/^======== summary/,/^RESULT/p' "$lane_dir/log.txt" | grep -v -E '^(========|RESULT|tools |tree )' || true)
         if [ $rc -ne 0 ]; then failed=1; fi
     fi
     echo
     echo "======== summary (total $((SECONDS - total_start))s)"
     printf '%s\n' "${summary[@]}"
+    if [ "${CI_LANE:-}" != b ] && [ -s "$CI_ARTIFACTS" ]; then
+        echo "artifacts:"
+        sed 's/^/  /' "$CI_ARTIFACTS"
+    fi
     if [ $failed -ne 0 ]; then
         echo "RESULT: FAILED"
         return 1

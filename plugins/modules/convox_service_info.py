@@ -80,7 +80,7 @@ services:
       description:
         - Upper bound of the autoscaling range, as the rack reports it (from the manifest's C(scale.count)
           (a fixed count N gives N for both bounds) or from the last range scale with
-          O(convox.convox.convox_service#module:min)).
+          O(convox.convox.convox_service#module:max)).
         - It does not follow RV(services[].count); after scaling a service whose manifest scale is 1 to 2
           processes, the rack reports count 2 with min 1 and max 1.
       type: int
