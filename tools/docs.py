@@ -56,6 +56,9 @@ SECTIONS = [
             "modules-services.md",
             "modules-rack.md",
             "check-mode.md",
+            "input-checks.md",
+            "concurrency.md",
+            "plugins.md",
         ],
     ),
     ("Python client and emulator", ["client.md", "emulator.md", "performance.md", "architecture.md"]),
@@ -389,6 +392,8 @@ ANSIBLE_LABELS = {
     "common_return_values": "reference_appendices/common_return_values.html#common-return-values",
     "ansible_configuration_settings": "reference_appendices/config.html#ansible-configuration-settings",
     "ansible_collections.ansible.builtin.command_module": "collections/ansible/builtin/command_module.html",
+    # a module with an action plugin of the same name (the controller path) gets a note linking here
+    "action_plugins": "plugins/action.html#action-plugins",
 }
 
 
