@@ -183,7 +183,7 @@ class Budget(DeclarativeResource):
     }
     checks = {
         "app": [checks.text(63, required=True)],
-        "monthly_cap_usd": [checks.between(0.01, 1e12, "US dollars")],
+        "monthly_cap_usd": [checks.between(0.01, 1_000_000_000, "US dollars")],
         "alert_threshold_percent": [checks.between(1, 100, "percent")],
         "pricing_adjustment": [checks.between(0.1, 1.5)],
     }
