@@ -79,6 +79,8 @@ async def handle_control(emu: Any, request: web.BaseRequest, path: str) -> web.S
                 "holds": [hold.to_json() for hold in emu.holds.items],
             }
         )
+    if name == "budget" and method == "POST":
+        return await _budget(emu, request)
     if name == "holds" or name.startswith("holds/"):
         return await _holds(emu, request, name)
     if name == "faults" and method == "GET":
@@ -144,3 +146,32 @@ async def _holds(emu: Any, request: web.BaseRequest, name: str) -> web.StreamRes
         released = hold.release(count)
         return _json(dict(hold.to_json(), just_released=released))
     return web.Response(status=404)
+
+
+async def _budget(emu: Any, request: web.BaseRequest) -> web.StreamResponse:
+    """``POST /_emulator/budget`` ``{"app", "spend", "per_service"?, "rack"?}``: set an app's
+    month-to-date spend and run one accumulator tick (alerts, circuit breaker, armed shutdown)."""
+    from .budget import tick
+
+    try:
+        raw = json.loads((await request.read()).decode("utf-8") or "null")
+        if not isinstance(raw, dict):
+            raise ValueError("a JSON object is expected")
+        rack = emu.racks.get(raw["rack"]) if raw.get("rack") else emu.default_rack()
+        if rack is None:
+            raise ValueError(f"no such rack: {raw['rack']}")
+        spend = raw.get("spend")
+        if not isinstance(spend, (int, float)) or isinstance(spend, bool) or spend < 0:
+            raise ValueError("spend must be a non-negative number")
+        per_service = raw.get("per_service")
+        if per_service is not None and not isinstance(per_service, dict):
+            raise ValueError("per_service must be an object")
+        app = rack.apps.get(str(raw.get("app")))
+        if app is None:
+            return _json({"error": f"app not found: {raw.get('app')}"}, 404)
+    except (ValueError, KeyError, UnicodeDecodeError) as exc:
+        return _bad(str(exc))
+    tick(rack, app, float(spend), per_service)
+    from .budget import config_json, state_json
+
+    return _json({"config": config_json(app.budget), "state": state_json(app.budget_state)})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import core
+from . import budget, core
 from .router import Router
 from .server import Ctx, Reply, json_reply, ok
 from .wire import ApiError, go_time, parse_bool, parse_int, utcnow
@@ -41,6 +41,7 @@ def create_release(ctx: Ctx) -> Reply:
 
 def promote(ctx: Ctx) -> Reply:
     app = core.get_app(ctx.rack, ctx.params["app"])
+    budget.guard(app)  # the rack checks its cost budget first
     for key in ("min", "max", "timeout"):
         if ctx.form.get(key):
             parse_int(ctx.form[key])

@@ -6,9 +6,10 @@ from .router import Router
 
 
 def register_all(router: Router) -> None:
-    from . import apps, builds, certificates, objects, releases, resources, services, sockets, system
+    from . import apps, budget, builds, certificates, objects, releases, resources, services, sockets, system
 
     apps.register(router)
+    budget.register(router)
     objects.register(router)
     builds.register(router)
     releases.register(router)

@@ -80,8 +80,9 @@ class Build:
             "started": go_time(self.started),
             "status": self.status,
         }
-        if include_repository and self.repository:
-            data["repository"] = self.repository
+        # the real struct always has the key (no omitempty); only the create response of an
+        # external build fills it in
+        data["repository"] = self.repository if include_repository else ""
         return data
 
     def add_log(self, line: str) -> None:
@@ -169,6 +170,10 @@ class App:
     op: int = 0
     previous_release: str = ""
     promotions: List[Dict[str, Any]] = field(default_factory=list)  # every accepted promote, in order
+    budget: Optional[Dict[str, Any]] = None  # cost-budget config (budget.py), None when unset
+    budget_state: Optional[Dict[str, Any]] = None  # accumulator state: spend, alerts, circuit breaker
+    budget_shutdown: Optional[Dict[str, Any]] = None  # auto-shutdown state (armed/active/restored)
+    budget_dismissed_at: Optional[datetime] = None  # recovery banner dismissed
     created: datetime = field(default_factory=utcnow)
     _manifest_cache: Dict[str, Manifest] = field(default_factory=dict)
 
@@ -252,6 +257,15 @@ def default_instances() -> List[Instance]:
     ]
 
 
+def budget_dump(app: App) -> Optional[Dict[str, Any]]:
+    """The app's budget as GET /apps/{app}/budget and .../shutdown-state show it (None when unset)."""
+    from .budget import config_json, shutdown_json, state_json
+
+    if app.budget is None and app.budget_state is None and app.budget_shutdown is None:
+        return None
+    return {"config": config_json(app.budget), "state": state_json(app.budget_state), "shutdown": shutdown_json(app)}
+
+
 class Rack:
     """One emulated rack."""
 
@@ -288,6 +302,7 @@ class Rack:
                 "configs": sorted(app.configs),
                 "service_overrides": app.service_overrides,
                 "promotions": list(app.promotions),
+                "budget": budget_dump(app),
             }
         return {
             "name": self.name,

@@ -100,6 +100,14 @@ class EmulatorHandle:
                 f"control API {method} {name}: {exc.code} {exc.read().decode(errors='replace')}"
             ) from None
 
+    def spend(self, app: str, usd: float, per_service: Optional[Dict[str, float]] = None) -> Dict[str, Any]:
+        """Set ``app``'s month-to-date spend and run one budget accumulator tick (alerts, breaker)."""
+        body: Dict[str, Any] = {"app": app, "spend": usd}
+        if per_service is not None:
+            body["per_service"] = per_service
+        answer: Dict[str, Any] = self.control("POST", "budget", body)
+        return answer
+
     def requests(self) -> List[Dict[str, Any]]:
         entries: List[Dict[str, Any]] = self.control("GET", "requests")
         return entries

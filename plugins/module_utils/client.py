@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import types
 
     from .resources.apps import AppsAccessor
+    from .resources.budget import BudgetAccessor
     from .resources.builds import BuildsAccessor
     from .resources.certificates import CertificatesAccessor
     from .resources.console import ConsoleAccessor
@@ -216,6 +217,12 @@ class ConvoxClient:
         from .resources.system import SystemAccessor
 
         return SystemAccessor(self)
+
+    @cached_property
+    def budget(self) -> BudgetAccessor:
+        from .resources.budget import BudgetAccessor
+
+        return BudgetAccessor(self)
 
     @cached_property
     def objects(self) -> ObjectsAccessor:

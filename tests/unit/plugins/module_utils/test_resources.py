@@ -32,6 +32,32 @@ RESOURCE = {"name": "hook", "type": "webhook", "status": "running", "parameters"
 CERT = {"id": "cert-abcde", "domain": "a.example", "domains": None, "expiration": "2025-01-01T00:00:00Z"}
 REGISTRY = {"server": "quay.io", "username": "u", "password": "p"}
 INSTANCE = {"id": "node-1", "status": "running", "cpu-capacity": 2.0, "private-ip": "10.0.0.1"}
+BUDGET = {
+    "config": {
+        "monthly-cap-usd": 100,
+        "alert-threshold-percent": 80,
+        "at-cap-action": "block-new-deploys",
+        "pricing-adjustment": 0.7,
+    },
+    "state": {
+        "month-start": "2024-05-01T00:00:00Z",
+        "current-month-spend-usd": 120.5,
+        "current-month-spend-as-of": "2024-05-10T00:00:00Z",
+        "alert-fired-at-threshold": "0001-01-01T00:00:00Z",
+        "alert-fired-at-cap": "2024-05-10T00:00:00Z",
+        "circuit-breaker-tripped": True,
+        "circuit-breaker-ack-at": "0001-01-01T00:00:00Z",
+        "per-service-spend-usd": {"web": 120.5},
+    },
+}
+SHUTDOWN = {
+    "schemaVersion": 1,
+    "armedAt": "2024-05-10T00:00:00Z",
+    "shutdownAt": None,
+    "restoredAt": None,
+    "services": [{"name": "web"}],
+    "shutdownTickId": "t1",
+}
 SYSTEM = {"name": "rack", "version": "3.24.9", "status": "running", "rack-domain": "api.x"}
 
 
@@ -637,6 +663,129 @@ CASES = [
         ok(),
         None,
     ),
+    # budget
+    (
+        "budget.get",
+        lambda c: c.budget.get("myapp"),
+        "GET",
+        "/apps/myapp/budget",
+        [],
+        None,
+        {},
+        js(BUDGET),
+        lambda r: (
+            r.config.monthly_cap_usd == 100.0
+            and r.config.at_cap_action == "block-new-deploys"
+            and r.state.circuit_breaker_tripped is True
+            and r.state.alert_fired_at_threshold is None
+            and r.state.per_service_spend_usd == {"web": 120.5}
+        ),
+    ),
+    (
+        "budget.get.unset",
+        lambda c: c.budget.get("myapp"),
+        "GET",
+        "/apps/myapp/budget",
+        [],
+        None,
+        {},
+        js({"config": None, "state": None}),
+        lambda r: r.config is None and r.state is None,
+    ),
+    (
+        "budget.set",
+        lambda c: c.budget.set(
+            "myapp",
+            monthly_cap_usd=100.0,
+            alert_threshold_percent=50,
+            at_cap_action="auto-shutdown",
+            pricing_adjustment="0.70",
+        ),
+        "POST",
+        "/apps/myapp/budget",
+        [],
+        [
+            ("alert-threshold-percent", "50"),
+            ("at-cap-action", "auto-shutdown"),
+            ("monthly-cap-usd", "100"),
+            ("pricing-adjustment", "0.7"),
+        ],
+        {},
+        ok(),
+        lambda r: r is None,
+    ),
+    (
+        "budget.set.threshold_only",
+        lambda c: c.budget.set("myapp", alert_threshold_percent=60),
+        "POST",
+        "/apps/myapp/budget",
+        [],
+        [("alert-threshold-percent", "60")],
+        {},
+        ok(),
+        None,
+    ),
+    ("budget.clear", lambda c: c.budget.clear("myapp"), "DELETE", "/apps/myapp/budget", [], None, {}, ok(), None),
+    (
+        "budget.reset",
+        lambda c: c.budget.reset("myapp", force_clear_cooldown=True, reset_period=True),
+        "POST",
+        "/apps/myapp/budget/reset",
+        [],
+        [("force_clear_cooldown", "true"), ("reset_period", "true")],
+        {},
+        ok(),
+        None,
+    ),
+    (
+        "budget.shutdown_state",
+        lambda c: c.budget.shutdown_state("myapp"),
+        "GET",
+        "/apps/myapp/budget/shutdown-state",
+        [],
+        None,
+        {},
+        js(SHUTDOWN),
+        lambda r: (
+            r.armed_at == datetime.datetime(2024, 5, 10, tzinfo=datetime.timezone.utc)
+            and r.shutdown_at is None
+            and r.schema_version == 1
+            and r.services == [{"name": "web"}]
+        ),
+    ),
+    (
+        "budget.shutdown_state.none",
+        lambda c: c.budget.shutdown_state("myapp"),
+        "GET",
+        "/apps/myapp/budget/shutdown-state",
+        [],
+        None,
+        {},
+        httpx.Response(200, text="null\n", headers={"Content-Type": "application/json"}),
+        lambda r: r is None,
+    ),
+    (
+        "budget.simulate_shutdown",
+        lambda c: c.budget.simulate_shutdown("myapp"),
+        "POST",
+        "/apps/myapp/budget/simulate-shutdown",
+        [],
+        b"",
+        {},
+        js({"app": "myapp", "would-shut-down-services": ["web"], "would-shut-down-count": 1}),
+        lambda r: r.would_shut_down_services == ["web"] and r.would_shut_down_count == 1,
+    ),
+    (
+        "budget.dismiss_recovery",
+        lambda c: c.budget.dismiss_recovery("myapp"),
+        "POST",
+        "/apps/myapp/budget/dismiss-recovery",
+        [],
+        b"",
+        {},
+        js({"app": "myapp", "status": "no-banner"}),
+        lambda r: r.status == "no-banner",
+    ),
     # system
     (
         "system.get",
@@ -961,6 +1110,11 @@ def test_path_segments_are_quoted(client, router):
         lambda c: c.certificates.apply("myapp", "web", "443", "cert"),
         lambda c: c.certificates.generate([]),
         lambda c: c.system.metrics(bogus=1),
+        lambda c: c.budget.get(""),
+        lambda c: c.budget.set("myapp"),
+        lambda c: c.budget.set("myapp", monthly_cap_usd="lots"),
+        lambda c: c.budget.set("myapp", monthly_cap_usd=float("inf")),
+        lambda c: c.budget.set("myapp", at_cap_action="panic"),
     ],
 )
 def test_bad_input_sends_nothing(client, router, call):
