@@ -68,7 +68,7 @@ def measure(writes: int, rounds: int) -> Dict[str, Any]:
                 for name, write in ways.items():
                     label = f"{name}{', promote' if promote else ''}"
                     slot = results.setdefault(label, {"seconds": [], "requests": []})
-                    for _ in range(writes):
+                    for _write in range(writes):
                         if promote:
                             _settle(c)
                         emu.clear_requests()
@@ -94,7 +94,7 @@ def measure(writes: int, rounds: int) -> Dict[str, Any]:
 
 def _settle(client: Any) -> None:
     """Wait (outside the measurement) until the app runs again after the previous promote."""
-    for _ in range(500):
+    for _attempt in range(500):
         if client.apps.get("myapp").status == "running":
             return
         time.sleep(0.005)

@@ -87,7 +87,9 @@ def test_doc_first_script(rack, client, tmp_path):
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "RACK_URL", "CONVOX_RACK")}
     env.update(ANSIBLE_COLLECTIONS_PATH=f"{tmp_path / 'nowhere'}:{collections}", CONVOX_HOST=rack.url)
     env.update(CONVOX_PASSWORD=PASSWORD, HOME=str(tmp_path))
-    done = subprocess.run([sys.executable, str(script)], env=env, cwd=str(tmp_path), capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, str(script)], env=env, cwd=str(tmp_path), capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "rack version 3.24.9"
@@ -95,5 +97,7 @@ def test_doc_first_script(rack, client, tmp_path):
     assert PASSWORD not in done.stdout + done.stderr
     # Without the collection on the path, the script says how to install it.
     env["ANSIBLE_COLLECTIONS_PATH"] = str(tmp_path / "nowhere")
-    missing = subprocess.run([sys.executable, str(script)], env=env, cwd=str(tmp_path), capture_output=True, text=True)
+    missing = subprocess.run(
+        [sys.executable, str(script)], env=env, cwd=str(tmp_path), capture_output=True, text=True, check=False
+    )
     assert missing.returncode == 1 and "ansible-galaxy collection install convox.convox" in missing.stderr
