@@ -34,7 +34,8 @@ def step(label: str, module: str, args: Dict[str, Any], check=False, diff=False,
 
 SRC = "@SRC@"
 step("app create check", "convox_app", {"name": "cmp"}, check=True, diff=True)
-step("app create", "convox_app", {"name": "cmp", "parameters": {"Internal": "No"}}, diff=True, invocation=True)
+step("app create", "convox_app", {"name": "cmp", "parameters": {"BuildMem": "1024"}}, diff=True, invocation=True)
+step("app unknown parameter", "convox_app", {"name": "cmp", "parameters": {"Internal": "No"}})
 step("app again", "convox_app", {"name": "cmp"}, invocation=True)
 step("app unknown option", "convox_app", {"name": "cmp", "bogus": 1}, invocation=True)
 step("app wrong type", "convox_app", {"name": "cmp", "lock": "maybe"})
@@ -75,6 +76,11 @@ step("registry_info", "convox_registry_info", {})
 step("resource check", "convox_resource", {"name": "db", "type": "postgres"}, check=True, diff=True)
 step("resource bad state", "convox_resource", {"name": "db", "state": "linked"})
 step("resource_info", "convox_resource_info", {})
+step("budget check", "convox_budget", {"app": "cmp", "monthly_cap_usd": 100}, check=True, diff=True)
+step("budget set", "convox_budget", {"app": "cmp", "monthly_cap_usd": 100, "alert_threshold_percent": 70}, diff=True)
+step("budget again", "convox_budget", {"app": "cmp", "monthly_cap_usd": 100})
+step("budget bad action", "convox_budget", {"app": "cmp", "at_cap_action": "explode"})
+step("budget_info", "convox_budget_info", {"app": "cmp"})
 step("timeout 0", "convox_app_info", {"timeout": 0})
 
 
