@@ -142,10 +142,11 @@ seealso:
 """
 
 EXAMPLES = r"""
+# Three inventory files, each starting with its name in a comment.
+
 # my.convox.yml: every app of the rack in CONVOX_HOST/CONVOX_PASSWORD (or the CLI login)
 plugin: convox.convox.convox
 
----
 # racks.convox.yml: two racks, running apps only, with a group per lock state
 # and each app's web domain as a host var
 plugin: convox.convox.convox
@@ -163,7 +164,6 @@ keyed_groups:
 compose:
   web_domain: convox_services | selectattr('name', 'equalto', 'web') | map(attribute='domain') | first | default('')
 
----
 # console.convox.yml: the racks of a console as hosts, cached for an hour
 plugin: convox.convox.convox
 host: console.convox.com

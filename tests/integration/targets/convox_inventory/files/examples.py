@@ -2,14 +2,17 @@
 
     python examples.py DIR STAGING_URL CONSOLE_URL
 
-Each YAML document of the examples becomes DIR/example<N>.convox.yml, with only the addresses
-(and the console rack name, the cache directory) replaced by the emulators' ones.
+The examples are inventory files one after the other, each starting with a comment that names it
+(``# racks.convox.yml: ...``; one YAML document, as ansible-test's yamllint of 2.16 wants). Each
+becomes DIR/example<N>.convox.yml, with only the addresses (and the console rack name, the cache
+directory) replaced by the emulators' ones.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -28,10 +31,11 @@ def main() -> int:
         .replace("acme/production", "acme/prod")
         .replace("~/.cache/convox-inventory", os.path.join(out, "examples-cache"))
     )
-    documents = list(yaml.safe_load_all(replaced))
-    chunks = replaced.split("\n---\n")
-    if len(chunks) != len(documents) or not all(doc.get("plugin") == "convox.convox.convox" for doc in documents):
-        print("the examples are not YAML documents of convox.convox.convox separated by ---", file=sys.stderr)
+    chunks = [chunk for chunk in re.split(r"\n(?=# \S+\.convox\.ya?ml:)", replaced) if "plugin:" in chunk]
+    documents = [yaml.safe_load(chunk) for chunk in chunks]
+    if len(chunks) != 3 or not all(doc.get("plugin") == "convox.convox.convox" for doc in documents):
+        problem = "the examples are not three inventory files of convox.convox.convox, each after '# NAME.convox.yml:'"
+        print(problem, file=sys.stderr)
         return 1
     for number, chunk in enumerate(chunks, 1):
         with open(os.path.join(out, f"example{number}.convox.yml"), "w", encoding="utf-8") as handle:
