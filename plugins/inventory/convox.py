@@ -142,37 +142,39 @@ seealso:
 """
 
 EXAMPLES = r"""
-# Three inventory files, each starting with its name in a comment.
+# Three inventory files: each key is a file name, its value the file's content.
 
-# my.convox.yml: every app of the rack in CONVOX_HOST/CONVOX_PASSWORD (or the CLI login)
-plugin: convox.convox.convox
+# every app of the rack in CONVOX_HOST/CONVOX_PASSWORD (or the CLI login)
+my.convox.yml: |
+  plugin: convox.convox.convox
 
-# racks.convox.yml: two racks, running apps only, with a group per lock state
-# and each app's web domain as a host var
-plugin: convox.convox.convox
-racks:
-  - name: staging
-    host: https://api.staging.example.com
-    password: "{{ lookup('ansible.builtin.env', 'STAGING_RACK_PASSWORD') }}"
-  - host: console.convox.com
-    rack: acme/production
-    password: "{{ lookup('ansible.builtin.env', 'CONSOLE_TOKEN') }}"
-statuses: [running]
-keyed_groups:
-  - key: "'locked' if convox_locked else 'unlocked'"
-    prefix: apps
-compose:
-  web_domain: convox_services | selectattr('name', 'equalto', 'web') | map(attribute='domain') | first | default('')
+# two racks, running apps only, with a group per lock state and each app's web domain as a host var
+racks.convox.yml: |
+  plugin: convox.convox.convox
+  racks:
+    - name: staging
+      host: https://api.staging.example.com
+      password: "{{ lookup('ansible.builtin.env', 'STAGING_RACK_PASSWORD') }}"
+    - host: console.convox.com
+      rack: acme/production
+      password: "{{ lookup('ansible.builtin.env', 'CONSOLE_TOKEN') }}"
+  statuses: [running]
+  keyed_groups:
+    - key: "'locked' if convox_locked else 'unlocked'"
+      prefix: apps
+  compose:
+    web_domain: convox_services | selectattr('name', 'equalto', 'web') | map(attribute='domain') | first | default('')
 
-# console.convox.yml: the racks of a console as hosts, cached for an hour
-plugin: convox.convox.convox
-host: console.convox.com
-console_racks: ["acme/*"]
-hosts: racks
-cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: ~/.cache/convox-inventory
-cache_timeout: 3600
+# the racks of a console as hosts, cached for an hour
+console.convox.yml: |
+  plugin: convox.convox.convox
+  host: console.convox.com
+  console_racks: ["acme/*"]
+  hosts: racks
+  cache: true
+  cache_plugin: ansible.builtin.jsonfile
+  cache_connection: ~/.cache/convox-inventory
+  cache_timeout: 3600
 """
 
 import sys

@@ -2,9 +2,9 @@
 
     python examples.py DIR STAGING_URL CONSOLE_URL
 
-The examples are inventory files one after the other, each starting with a comment that names it
-(``# racks.convox.yml: ...``; one YAML document, as ansible-test's yamllint of 2.16 wants). Each
-becomes DIR/example<N>.convox.yml, with only the addresses (and the console rack name, the cache
+The examples are one YAML mapping of inventory file names to their contents (one document without
+duplicate keys, as ansible-test's yamllint of 2.16 and ansible-lint want). Each file becomes
+DIR/example<N>.convox.yml, with only the addresses (and the console rack name, the cache
 directory) replaced by the emulators' ones.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 
@@ -31,15 +30,14 @@ def main() -> int:
         .replace("acme/production", "acme/prod")
         .replace("~/.cache/convox-inventory", os.path.join(out, "examples-cache"))
     )
-    chunks = [chunk for chunk in re.split(r"\n(?=# \S+\.convox\.ya?ml:)", replaced) if "plugin:" in chunk]
-    documents = [yaml.safe_load(chunk) for chunk in chunks]
-    if len(chunks) != 3 or not all(doc.get("plugin") == "convox.convox.convox" for doc in documents):
-        problem = "the examples are not three inventory files of convox.convox.convox, each after '# NAME.convox.yml:'"
-        print(problem, file=sys.stderr)
+    files = yaml.safe_load(replaced)  # {file name: the file's content}
+    documents = [yaml.safe_load(content) for content in files.values()]
+    if len(files) != 3 or not all(doc.get("plugin") == "convox.convox.convox" for doc in documents):
+        print("the examples are not three inventory files of convox.convox.convox (name: content)", file=sys.stderr)
         return 1
-    for number, chunk in enumerate(chunks, 1):
+    for number, content in enumerate(files.values(), 1):
         with open(os.path.join(out, f"example{number}.convox.yml"), "w", encoding="utf-8") as handle:
-            handle.write(chunk)
+            handle.write(content)
     print(f"{len(documents)} inventory examples written")
     return 0
 
