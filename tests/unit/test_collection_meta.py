@@ -327,7 +327,10 @@ def test_plugin_docs(kind: str, name: str) -> None:
     examples = list(yaml.safe_load_all(constants["EXAMPLES"]))
     assert examples and all(examples), f"{name}: EXAMPLES must be YAML"
     if kind == "inventory":
-        assert all(item.get("plugin") == f"{COLLECTION}.{name}" for item in examples)
+        # one mapping of inventory file name to content (one document, no duplicate keys)
+        (files,) = examples
+        assert files and all(file_name.endswith((".convox.yml", ".convox.yaml")) for file_name in files), files
+        assert all(yaml.safe_load(content).get("plugin") == f"{COLLECTION}.{name}" for content in files.values())
     else:
         assert f"'{COLLECTION}.{name}'" in constants["EXAMPLES"], f"{name}: EXAMPLES never use the lookup"
         assert "RETURN" in constants
