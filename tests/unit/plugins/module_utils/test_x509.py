@@ -304,29 +304,20 @@ def test_non_ascii_common_names() -> None:
 
 # -- fixed vectors (public test certificates, no key kept) -----------------------------------
 
+# Public test certificates (no key kept), shared with the other unit tests: tests/unit/plugins/data/.
+DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+
+
+def _data(name: str) -> str:
+    with open(os.path.join(DATA, name), encoding="ascii") as handle:
+        return handle.read()
+
+
 # CN example.com with two DNS names, expiring 2049-12-31T23:59:59Z (UTCTime), and one without a
 # CN expiring 2060-06-01T12:00:00Z (GeneralizedTime).
-CERT_PEM = """-----BEGIN CERTIFICATE-----
-MIIBRjCB7aADAgECAgID6DAKBggqhkjOPQQDAjAWMRQwEgYDVQQDDAtleGFtcGxl
-LmNvbTAeFw0yNDAxMDEwMDAwMDBaFw00OTEyMzEyMzU5NTlaMBYxFDASBgNVBAMM
-C2V4YW1wbGUuY29tMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAECknPVdNEcMJS
-T4bKyM/K0XRNYm20rsKGLqsS9JoBKs2RoQLG+Ctu+aRfeUOC3wh6vUetPhrH/Tp8
-TQw/O6kwFaMrMCkwJwYDVR0RBCAwHoILZXhhbXBsZS5jb22CD3d3dy5leGFtcGxl
-LmNvbTAKBggqhkjOPQQDAgNIADBFAiEA+neiQ1NHppd+tGtJqnXROoGRIshWUlNk
-NAikQ6ZUQpwCIDHtphXRfRS86PrpfNyqE877smaEL597wzMARyua9+qg
------END CERTIFICATE-----
-"""
+CERT_PEM = _data("example.com.crt")
 CERT_SHA256 = "15B27A36725A0017D567424ACAF8412271D6BF27BE661F7B2F998B3AF3AC9479"
-SAN_ONLY_PEM = """-----BEGIN CERTIFICATE-----
-MIIBQDCB56ADAgECAgID6DAKBggqhkjOPQQDAjAWMRQwEgYDVQQKDAtjb252b3gg
-dGVzdDAgFw0yNDAxMDEwMDAwMDBaGA8yMDYwMDYwMTEyMDAwMFowFjEUMBIGA1UE
-CgwLY29udm94IHRlc3QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATuHKmRtJ8X
-BQYIAsQ8T09sIZ8WpxNKh2wfG88//7foQvmpj5cX4RwU8G+ANz3uPZUmFZ7e/cHY
-aje5RLoW49gyoyMwITAfBgNVHREEGDAWghRvbmx5LXNhbi5leGFtcGxlLmNvbTAK
-BggqhkjOPQQDAgNIADBFAiEA+VQlb1s3UyXzGZkQs1Riq4pyNY7lMcevwsemUswE
-C4MCIHOWB95dHlkwPPKA+tZSyeocLXso4WFgmnU1x7Iw6zTK
------END CERTIFICATE-----
-"""
+SAN_ONLY_PEM = _data("san-only.crt")
 SAN_ONLY_SHA256 = "DBE92EEE6564B302A3C5F78BF9F27E0A26D5D36D3943797F3B461C3CD693783D"
 
 

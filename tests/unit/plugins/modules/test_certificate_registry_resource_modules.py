@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import os
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -29,29 +30,19 @@ SECRET = "s3cr3t-Registry-pw-42"
 KEY_PEM = "-----BEGIN PRIVATE KEY-----\nUHJpdmF0ZUtleUJvZHlUaGF0TXVzdE5vdExlYWs=\n-----END PRIVATE KEY-----\n"
 KEY_MARKER = "UHJpdmF0ZUtleUJvZHlUaGF0TXVzdE5vdExlYWs="
 
-# Public test certificates (no key kept): CN example.com with two DNS names, expiring 2049-12-31T23:59:59Z
-# (UTCTime), and one without a CN expiring 2060-06-01T12:00:00Z (GeneralizedTime).
-CERT_PEM = """-----BEGIN CERTIFICATE-----
-MIIBRjCB7aADAgECAgID6DAKBggqhkjOPQQDAjAWMRQwEgYDVQQDDAtleGFtcGxl
-LmNvbTAeFw0yNDAxMDEwMDAwMDBaFw00OTEyMzEyMzU5NTlaMBYxFDASBgNVBAMM
-C2V4YW1wbGUuY29tMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAECknPVdNEcMJS
-T4bKyM/K0XRNYm20rsKGLqsS9JoBKs2RoQLG+Ctu+aRfeUOC3wh6vUetPhrH/Tp8
-TQw/O6kwFaMrMCkwJwYDVR0RBCAwHoILZXhhbXBsZS5jb22CD3d3dy5leGFtcGxl
-LmNvbTAKBggqhkjOPQQDAgNIADBFAiEA+neiQ1NHppd+tGtJqnXROoGRIshWUlNk
-NAikQ6ZUQpwCIDHtphXRfRS86PrpfNyqE877smaEL597wzMARyua9+qg
------END CERTIFICATE-----
-"""
+# Public test certificates (no key kept) in tests/unit/plugins/data/: CN example.com with two DNS names,
+# expiring 2049-12-31T23:59:59Z (UTCTime), and one without a CN expiring 2060-06-01T12:00:00Z (GeneralizedTime).
+DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+
+
+def _data(name: str) -> str:
+    with open(os.path.join(DATA, name), encoding="ascii") as handle:
+        return handle.read()
+
+
+CERT_PEM = _data("example.com.crt")
 CERT_SHA256 = "15B27A36725A0017D567424ACAF8412271D6BF27BE661F7B2F998B3AF3AC9479"
-SAN_ONLY_PEM = """-----BEGIN CERTIFICATE-----
-MIIBQDCB56ADAgECAgID6DAKBggqhkjOPQQDAjAWMRQwEgYDVQQKDAtjb252b3gg
-dGVzdDAgFw0yNDAxMDEwMDAwMDBaGA8yMDYwMDYwMTEyMDAwMFowFjEUMBIGA1UE
-CgwLY29udm94IHRlc3QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATuHKmRtJ8X
-BQYIAsQ8T09sIZ8WpxNKh2wfG88//7foQvmpj5cX4RwU8G+ANz3uPZUmFZ7e/cHY
-aje5RLoW49gyoyMwITAfBgNVHREEGDAWghRvbmx5LXNhbi5leGFtcGxlLmNvbTAK
-BggqhkjOPQQDAgNIADBFAiEA+VQlb1s3UyXzGZkQs1Riq4pyNY7lMcevwsemUswE
-C4MCIHOWB95dHlkwPPKA+tZSyeocLXso4WFgmnU1x7Iw6zTK
------END CERTIFICATE-----
-"""
+SAN_ONLY_PEM = _data("san-only.crt")
 V3 = "3.24.9"
 V2 = "20240515123456"
 
