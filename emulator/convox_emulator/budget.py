@@ -9,7 +9,7 @@ breaker for ``block-new-deploys``, an armed shutdown for ``auto-shutdown``).
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Tuple
 
 from aiohttp import web
@@ -25,7 +25,15 @@ DEFAULT_THRESHOLD = 80.0
 DEFAULT_ACTION = "alert-only"
 DEFAULT_ADJUSTMENT = 1.0
 SUNSET = "Thu, 01 Oct 2026 00:00:00 GMT"
+FLAP_COOLDOWN = timedelta(hours=24)  # structs.BudgetFlapCooldown
 DEPRECATION_LINK = '<https://docs.convox.com/migration/ack-by-derivation>; rel="deprecation"; type="text/html"'
+TRACKING_OFF = (
+    "rack parameter cost_tracking_enable is false. Budget enforcement (caps, alerts, auto-shutdown) "
+    "requires cost_tracking_enable=true.\n"
+    "  Set on the rack first:\n"
+    "    convox rack params set cost_tracking_enable=true\n"
+    "  Wait ~3 min for the apply to complete, then retry."
+)
 ZERO = None  # go_time(None) is Go's zero time
 
 
@@ -147,7 +155,7 @@ def shutdown_json(app: App) -> Optional[Dict[str, Any]]:
         "manifestSha256": "",
         "eligibleServiceCount": len(shutdown["services"]),
         "services": shutdown["services"],
-        "flapSuppressedUntil": None,
+        "flapSuppressedUntil": _opt_time(shutdown.get("flapSuppressedUntil")),
     }
     if app.budget_dismissed_at is not None:
         out["recoveryBannerDismissedAt"] = go_time(app.budget_dismissed_at)
@@ -160,8 +168,11 @@ def _opt_time(value: Optional[datetime]) -> Optional[str]:
     return go_time(value) if value is not None else None
 
 
-def guard(app: App) -> None:
-    """409 on promote, run and scale while the app's circuit breaker is tripped."""
+def guard(app: App, rack: Optional[Rack] = None) -> None:
+    """409 on promote, run and scale while the app's circuit breaker is tripped (and cost
+    tracking is on: budgetCircuitBreakerTripped answers nil on a rack with it off)."""
+    if rack is not None and not rack.cost_tracking:
+        return
     state = app.budget_state
     if state is None or not state["circuit-breaker-tripped"]:
         return
@@ -177,8 +188,21 @@ def guard(app: App) -> None:
     )
 
 
-def tick(rack: Rack, app: App, spend: float, per_service: Optional[Dict[str, float]] = None) -> None:
-    """One accumulator tick with ``spend`` as the month-to-date spend (control API)."""
+def tick(
+    rack: Rack,
+    app: App,
+    spend: float,
+    per_service: Optional[Dict[str, float]] = None,
+    fire: bool = False,
+    emu: Any = None,
+) -> None:
+    """One accumulator tick with ``spend`` as the month-to-date spend (control API).
+
+    ``fire``: the armed auto-shutdown's notice window (30 min) has passed, so this tick scales
+    the armed services to zero. With cost tracking off the accumulator does not run at all.
+    """
+    if not rack.cost_tracking:
+        return
     now = utcnow()
     state = app.budget_state or new_state(now)
     state["current-month-spend-usd"] = spend
@@ -198,8 +222,43 @@ def tick(rack: Rack, app: App, spend: float, per_service: Optional[Dict[str, flo
         rack.events.append({"action": "app:budget:cap", "app": app.name})
         if cfg["at-cap-action"] == "block-new-deploys":
             state["circuit-breaker-tripped"] = True
-        elif cfg["at-cap-action"] == "auto-shutdown" and app.budget_shutdown is None:
-            services = [
+    if cfg["at-cap-action"] == "auto-shutdown":
+        _reconcile_shutdown(rack, app, state, now, fire, emu)
+
+
+def _event(rack: Rack, app: App, name: str) -> None:
+    rack.events.append({"action": f"app:budget:shutdown:{name}", "app": app.name})
+
+
+def _reconcile_shutdown(rack: Rack, app: App, state: Dict[str, Any], now: datetime, fire: bool, emu: Any) -> None:
+    """reconcileAutoShutdown: manual recovery, the 24 h flap cooldown, arm, then fire."""
+    shutdown = app.budget_shutdown
+    if shutdown is not None and shutdown.get("shutdownAt") and shutdown.get("restoredAt") is None:
+        counts = dict(_service_counts(app))
+        names = [svc["name"] for svc in shutdown["services"]]
+        if names and all(counts.get(name, 1) > 0 for name in names):
+            shutdown["restoredAt"] = now
+            shutdown["flapSuppressedUntil"] = now + FLAP_COOLDOWN
+            app.budget_flap_until = now + FLAP_COOLDOWN
+            _event(rack, app, "restored")
+            return
+    if state["alert-fired-at-cap"] is None:
+        return
+    if app.budget_flap_until is not None and app.budget_flap_until > now:
+        _event(rack, app, "flap-suppressed")
+        return
+    if shutdown is None:
+        eligible = [(name, count) for name, count in _service_counts(app) if count > 0]
+        if not eligible:
+            _event(rack, app, "noop")
+            return
+        app.budget_shutdown = {
+            "armedAt": now,
+            "shutdownAt": None,
+            "restoredAt": None,
+            "flapSuppressedUntil": None,
+            "shutdownTickId": now.strftime("%Y%m%dT%H%M%SZ"),
+            "services": [
                 {
                     "name": name,
                     "originalScale": {"count": count, "min": count, "max": count, "replicas": count},
@@ -208,15 +267,19 @@ def tick(rack: Rack, app: App, spend: float, per_service: Optional[Dict[str, flo
                     "shutdownSequenceIndex": index,
                     "shutdownAt": None,
                 }
-                for index, (name, count) in enumerate(_service_counts(app))
-            ]
-            app.budget_shutdown = {
-                "armedAt": now,
-                "shutdownAt": None,
-                "restoredAt": None,
-                "shutdownTickId": now.strftime("%Y%m%dT%H%M%SZ"),
-                "services": services,
-            }
+                for index, (name, count) in enumerate(eligible)
+            ],
+        }
+        _event(rack, app, "armed")
+        return
+    if fire and shutdown.get("shutdownAt") is None:
+        for svc in shutdown["services"]:
+            app.service_overrides.setdefault(svc["name"], {})["count"] = 0
+            svc["shutdownAt"] = _opt_time(now)
+        shutdown["shutdownAt"] = now
+        if emu is not None and app.release:
+            core.reconcile(emu, rack, app, app.release)
+        _event(rack, app, "fired")
 
 
 def _service_counts(app: App) -> List[Tuple[str, int]]:
@@ -250,6 +313,8 @@ def set_budget(ctx: Ctx) -> Any:
     threshold = parse_int(threshold_raw) if threshold_raw is not None else None
     if (cap_raw is not None or action is not None or adjustment_raw is not None) and not ctx.has_role("a"):
         raise ApiError(403, "AppBudgetSet: admin role required to set budget cap")
+    if (cap_raw is not None or threshold is not None or action is not None) and not ctx.rack.cost_tracking:
+        raise ApiError(422, TRACKING_OFF)
     app = core.get_app(ctx.rack, ctx.params["app"])
     prev = dict(app.budget or {"monthly-cap-usd": 0.0})
     cfg = dict(prev)
@@ -332,13 +397,33 @@ def reset_budget(ctx: Ctx) -> Any:
     app.budget_state = state
     shutdown = app.budget_shutdown
     if shutdown is not None:
+        _restore(ctx, app, shutdown, now)
         if shutdown.get("restoredAt") is None:
             app.budget_dismissed_at = None
         app.budget_shutdown = None
+    if ctx.value("force_clear_cooldown") == "true":
+        app.budget_flap_until = None
     ctx.rack.events.append({"action": "app:budget:reset", "app": app.name})
     reply = ok()
     reply.headers.update(headers)
     return reply
+
+
+def _restore(ctx: Ctx, app: App, shutdown: Dict[str, Any], now: datetime) -> None:
+    """restoreFromAnnotation: services still at zero go back to their original count; an
+    armed-only shutdown is cancelled; after a fired one the 24 h flap cooldown starts."""
+    if shutdown.get("shutdownAt") is None:
+        _event(ctx.rack, app, "cancelled")
+        return
+    counts = dict(_service_counts(app))
+    for svc in shutdown["services"]:
+        if counts.get(svc["name"], 1) == 0:
+            original = svc["originalScale"]["count"] or svc["originalScale"]["replicas"]
+            app.service_overrides.setdefault(svc["name"], {})["count"] = original
+    if app.release:
+        core.reconcile(ctx.emu, ctx.rack, app, app.release)
+    app.budget_flap_until = now + FLAP_COOLDOWN
+    _event(ctx.rack, app, "restored")
 
 
 def shutdown_state(ctx: Ctx) -> Any:
@@ -384,10 +469,11 @@ def dismiss_recovery(ctx: Ctx) -> Any:
     _actor, headers = _ack_by(ctx)
     app = core.get_app(ctx.rack, ctx.params["app"])
     shutdown = app.budget_shutdown
-    if shutdown is None or shutdown.get("restoredAt") is None:
-        status = "no-banner"
-    elif app.budget_dismissed_at is not None:
+    banner = shutdown is not None and shutdown.get("restoredAt") is not None
+    if app.budget_dismissed_at is not None:
         status = "already-dismissed"
+    elif not banner:
+        status = "no-banner"
     else:
         app.budget_dismissed_at = utcnow()
         status = "dismissed"

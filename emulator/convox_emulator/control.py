@@ -81,6 +81,8 @@ async def handle_control(emu: Any, request: web.BaseRequest, path: str) -> web.S
         )
     if name == "budget" and method == "POST":
         return await _budget(emu, request)
+    if name in ("cost-tracking", "metrics-busy") and method == "POST":
+        return await _rack_knob(emu, request, name)
     if name == "holds" or name.startswith("holds/"):
         return await _holds(emu, request, name)
     if name == "faults" and method == "GET":
@@ -163,6 +165,9 @@ async def _budget(emu: Any, request: web.BaseRequest) -> web.StreamResponse:
         spend = raw.get("spend")
         if not isinstance(spend, (int, float)) or isinstance(spend, bool) or spend < 0:
             raise ValueError("spend must be a non-negative number")
+        fire = raw.get("fire", False)
+        if not isinstance(fire, bool):
+            raise ValueError("fire must be a boolean")
         per_service = raw.get("per_service")
         if per_service is not None and not isinstance(per_service, dict):
             raise ValueError("per_service must be an object")
@@ -171,7 +176,33 @@ async def _budget(emu: Any, request: web.BaseRequest) -> web.StreamResponse:
             return _json({"error": f"app not found: {raw.get('app')}"}, 404)
     except (ValueError, KeyError, UnicodeDecodeError) as exc:
         return _bad(str(exc))
-    tick(rack, app, float(spend), per_service)
+    tick(rack, app, float(spend), per_service, fire=fire, emu=emu)
     from .budget import config_json, state_json
 
     return _json({"config": config_json(app.budget), "state": state_json(app.budget_state)})
+
+
+async def _rack_knob(emu: Any, request: web.BaseRequest, name: str) -> web.StreamResponse:
+    """``POST /_emulator/cost-tracking`` ``{"enabled": bool, "rack"?}`` (the rack parameter
+    cost_tracking_enable) and ``POST /_emulator/metrics-busy`` ``{"times": int, "rack"?}`` (the
+    next ``times`` GPU metrics requests find the rack's semaphore full: 503)."""
+    try:
+        raw = json.loads((await request.read()).decode("utf-8") or "null")
+        if not isinstance(raw, dict):
+            raise ValueError("a JSON object is expected")
+        rack = emu.racks.get(raw["rack"]) if raw.get("rack") else emu.default_rack()
+        if rack is None:
+            raise ValueError(f"no such rack: {raw['rack']}")
+        if name == "cost-tracking":
+            enabled = raw.get("enabled")
+            if not isinstance(enabled, bool):
+                raise ValueError("enabled must be a boolean")
+            rack.cost_tracking = enabled
+            return _json({"enabled": rack.cost_tracking})
+        times = raw.get("times")
+        if not isinstance(times, int) or isinstance(times, bool) or times < 0:
+            raise ValueError("times must be a non-negative integer")
+        rack.metrics_busy = times
+        return _json({"times": rack.metrics_busy})
+    except (ValueError, KeyError, UnicodeDecodeError) as exc:
+        return _bad(str(exc))

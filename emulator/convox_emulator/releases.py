@@ -41,7 +41,7 @@ def create_release(ctx: Ctx) -> Reply:
 
 def promote(ctx: Ctx) -> Reply:
     app = core.get_app(ctx.rack, ctx.params["app"])
-    budget.guard(app)  # the rack checks its cost budget first
+    budget.guard(app, ctx.rack)  # the rack checks its cost budget first
     for key in ("min", "max", "timeout"):
         if ctx.form.get(key):
             parse_int(ctx.form[key])

@@ -6,10 +6,11 @@ from .router import Router
 
 
 def register_all(router: Router) -> None:
-    from . import apps, budget, builds, certificates, objects, releases, resources, services, sockets, system
+    from . import apps, budget, builds, certificates, cost, objects, releases, resources, services, sockets, system
 
     apps.register(router)
     budget.register(router)
+    cost.register(router)
     objects.register(router)
     builds.register(router)
     releases.register(router)

@@ -86,7 +86,7 @@ def _refuse_invalid_scale(name: str, values: Dict[str, Any]) -> None:
 
 def update_service(ctx: Ctx) -> Reply:
     app = core.get_app(ctx.rack, ctx.params["app"])
-    budget.guard(app)  # the rack checks its cost budget first
+    budget.guard(app, ctx.rack)  # the rack checks its cost budget first
     name = ctx.params["name"]
     values: Dict[str, Any] = {}
     for key in ("count", "cpu", "memory", "gpu", "min", "max"):
@@ -197,7 +197,7 @@ async def _run_process(emu: Any, app: App, proc: Process) -> None:
 
 def run_process(ctx: Ctx) -> Reply:
     app = core.get_app(ctx.rack, ctx.params["app"])
-    budget.guard(app)  # the rack checks its cost budget first (build pods are exempt)
+    budget.guard(app, ctx.rack)  # the rack checks its cost budget first (build pods are exempt)
     service = ctx.params["service"]
     headers = ctx.request.headers
     for key in ("Cpu", "Cpu-Limit", "Memory", "Memory-Limit", "Gpu", "Height", "Width"):

@@ -174,6 +174,7 @@ class App:
     budget_state: Optional[Dict[str, Any]] = None  # accumulator state: spend, alerts, circuit breaker
     budget_shutdown: Optional[Dict[str, Any]] = None  # auto-shutdown state (armed/active/restored)
     budget_dismissed_at: Optional[datetime] = None  # recovery banner dismissed
+    budget_flap_until: Optional[datetime] = None  # 24 h auto-shutdown cooldown after a restore
     created: datetime = field(default_factory=utcnow)
     _manifest_cache: Dict[str, Manifest] = field(default_factory=dict)
 
@@ -261,9 +262,14 @@ def budget_dump(app: App) -> Optional[Dict[str, Any]]:
     """The app's budget as GET /apps/{app}/budget and .../shutdown-state show it (None when unset)."""
     from .budget import config_json, shutdown_json, state_json
 
-    if app.budget is None and app.budget_state is None and app.budget_shutdown is None:
+    if all(v is None for v in (app.budget, app.budget_state, app.budget_shutdown, app.budget_flap_until)):
         return None
-    return {"config": config_json(app.budget), "state": state_json(app.budget_state), "shutdown": shutdown_json(app)}
+    return {
+        "config": config_json(app.budget),
+        "state": state_json(app.budget_state),
+        "shutdown": shutdown_json(app),
+        "flap_suppressed_until": go_time(app.budget_flap_until) if app.budget_flap_until else None,
+    }
 
 
 class Rack:
@@ -281,6 +287,8 @@ class Rack:
         self.jwt_key = secrets.token_bytes(32)
         self.system_logs = LogBook()
         self.events: List[Dict[str, Any]] = []
+        self.cost_tracking = True  # rack parameter cost_tracking_enable (POST /_emulator/cost-tracking)
+        self.metrics_busy = 0  # metrics requests left to answer 503 busy (POST /_emulator/metrics-busy)
 
     @property
     def router(self) -> str:
@@ -313,4 +321,6 @@ class Rack:
             "instances": sorted(self.instances),
             "letsencrypt": self.letsencrypt,
             "events": self.events,
+            "cost_tracking": self.cost_tracking,
+            "metrics_busy": self.metrics_busy,
         }

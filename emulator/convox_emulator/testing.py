@@ -100,13 +100,26 @@ class EmulatorHandle:
                 f"control API {method} {name}: {exc.code} {exc.read().decode(errors='replace')}"
             ) from None
 
-    def spend(self, app: str, usd: float, per_service: Optional[Dict[str, float]] = None) -> Dict[str, Any]:
-        """Set ``app``'s month-to-date spend and run one budget accumulator tick (alerts, breaker)."""
+    def spend(
+        self, app: str, usd: float, per_service: Optional[Dict[str, float]] = None, fire: bool = False
+    ) -> Dict[str, Any]:
+        """Set ``app``'s month-to-date spend and run one budget accumulator tick (alerts, breaker,
+        auto-shutdown; ``fire``: the armed shutdown's notice window has passed)."""
         body: Dict[str, Any] = {"app": app, "spend": usd}
         if per_service is not None:
             body["per_service"] = per_service
+        if fire:
+            body["fire"] = True
         answer: Dict[str, Any] = self.control("POST", "budget", body)
         return answer
+
+    def cost_tracking(self, enabled: bool) -> None:
+        """Set the rack parameter cost_tracking_enable of the default rack."""
+        self.control("POST", "cost-tracking", {"enabled": enabled})
+
+    def metrics_busy(self, times: int) -> None:
+        """The next ``times`` GPU metrics requests answer 503 ``metrics: server busy, retry shortly``."""
+        self.control("POST", "metrics-busy", {"times": times})
 
     def requests(self) -> List[Dict[str, Any]]:
         entries: List[Dict[str, Any]] = self.control("GET", "requests")
