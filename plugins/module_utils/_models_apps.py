@@ -6,10 +6,11 @@ Import these names from ``models`` (``from .models import App``): ``models`` loa
 on first use. No postponed annotations here, for the reason given in ``_models_base``.
 """
 
-from typing import Any, Dict, List, Optional
+from typing import Annotated, Any, Dict, List, Optional
 
+from ._convert import none_list
 from ._models_base import ConvoxModel, Str, StrList, StrMap, Time
-from ._pydantic import Field
+from ._pydantic import BeforeValidator, Field
 
 
 class App(ConvoxModel):
@@ -154,3 +155,43 @@ class AppBudgetDismissal(ConvoxModel):
 
     app: Str = ""
     status: Str = ""
+
+
+class ServiceCostLine(ConvoxModel):
+    """One service's month-to-date spend in an :class:`AppCost` breakdown."""
+
+    service: Str = ""
+    gpu_hours: float = 0.0
+    cpu_hours: float = 0.0
+    mem_gb_hours: float = 0.0
+    instance_type: Str = ""
+    spend_usd: float = 0.0
+    attribution: Str = ""
+
+
+class ServiceVariantCostLine(ConvoxModel):
+    """Spend of one service on one (instance type, capacity type) variant."""
+
+    service: Str = ""
+    instance_type: Str = ""
+    capacity_type: Str = ""
+    spend_usd: float = 0.0
+    replicas: int = 0
+
+
+class AppCost(ConvoxModel):
+    """``GET /apps/{app}/cost`` (3.24.6+): the month-to-date spend, largest service first.
+    ``tracking_enabled`` is False when the rack's cost tracking is off (the numbers are then the
+    last snapshot, possibly stale)."""
+
+    app: Str = ""
+    month_start: Time = None
+    as_of: Time = None
+    spend_usd: float = 0.0
+    breakdown: Annotated[List[ServiceCostLine], BeforeValidator(none_list)] = Field(default_factory=list)
+    variant_breakdown: Annotated[List[ServiceVariantCostLine], BeforeValidator(none_list)] = Field(default_factory=list)
+    pricing_source: Str = ""
+    pricing_table_version: Str = ""
+    pricing_adjustment: float = 0.0
+    warning_count: int = 0
+    tracking_enabled: bool = False

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .resources.builds import BuildsAccessor
     from .resources.certificates import CertificatesAccessor
     from .resources.console import ConsoleAccessor
+    from .resources.cost import CostAccessor, MetricsAccessor
     from .resources.environment import EnvironmentAccessor
     from .resources.instances import InstancesAccessor
     from .resources.objects import ObjectsAccessor
@@ -223,6 +224,18 @@ class ConvoxClient:
         from .resources.budget import BudgetAccessor
 
         return BudgetAccessor(self)
+
+    @cached_property
+    def cost(self) -> CostAccessor:
+        from .resources.cost import CostAccessor
+
+        return CostAccessor(self)
+
+    @cached_property
+    def metrics(self) -> MetricsAccessor:
+        from .resources.cost import MetricsAccessor
+
+        return MetricsAccessor(self)
 
     @cached_property
     def objects(self) -> ObjectsAccessor:
