@@ -119,6 +119,13 @@ def _hint_for(error: BaseException, options: Iterable[str] = ()) -> str:
         return "Check that the rack is reachable at the configured host (option host or CONVOX_HOST) and retry."
     if isinstance(error, _errors.ConvoxInputError):
         return "Correct the task's options."
+    if "budget cap exceeded" in message:  # 409 on promote, scale and run (convox-api.md 3.2)
+        return (
+            "The app's cost budget reached its cap: reset it (convox.convox.convox_budget with state: reset) "
+            "or raise monthly_cap_usd above the spend, then run the task again."
+        )
+    if "cost_tracking_enable is false" in message:
+        return "Turn on cost tracking first (convox rack params set cost_tracking_enable=true), then retry."
     if "is locked" in message:
         return "Unlock it first (lock: false) or leave it in place."
     if "currently updating" in message:

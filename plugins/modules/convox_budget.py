@@ -63,6 +63,23 @@ options:
       - With O(state=reset), also clear the 24 hour auto-restore cooldown (needs an admin token).
     type: bool
     default: false
+  simulate_shutdown:
+    description:
+      - With O(state=present), also ask the rack what an auto-shutdown would do now (C(convox budget
+        simulate-shutdown)) and return it as RV(shutdown_simulation). A dry run: it changes nothing
+        and is never C(changed).
+      - In check mode the rack is not asked (the dry run is a POST) and RV(shutdown_simulation) is empty.
+      - Given without any budget option, the budget config is left as it is (none needed).
+    type: bool
+    default: false
+  dismiss_recovery:
+    description:
+      - With O(state=present), also dismiss the recovery banner that a restored auto-shutdown shows
+        (C(convox budget dismiss-recovery)). C(changed) only when a banner was shown and is now
+        dismissed; nothing is sent when there is none or it is already dismissed.
+      - Given without any budget option, the budget config is left as it is (none needed).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - convox.convox.convox
   - convox.convox.convox.APP
@@ -89,6 +106,17 @@ EXAMPLES = r"""
   convox.convox.convox_budget:
     app: myapp
     state: reset
+
+- name: Ask the rack what an auto-shutdown would scale down now
+  convox.convox.convox_budget:
+    app: myapp
+    simulate_shutdown: true
+  register: simulation
+
+- name: Dismiss the recovery banner once the services are back
+  convox.convox.convox_budget:
+    app: myapp
+    dismiss_recovery: true
 
 - name: Remove the budget
   convox.convox.convox_budget:
@@ -143,6 +171,24 @@ budget_state:
     month_start: "2026-05-01T00:00:00Z"
     current_month_spend_usd: 120.5
     circuit_breaker_tripped: false
+shutdown_simulation:
+  description:
+    - What an auto-shutdown would do now (C(at_cap_action), C(would_shut_down_services),
+      C(would_shut_down_count), C(eligibility), C(notify_before_minutes)...), with O(simulate_shutdown=true);
+      empty in check mode.
+  returned: when O(simulate_shutdown=true)
+  type: dict
+  sample:
+    at_cap_action: auto-shutdown
+    would_shut_down_services: [web]
+    would_shut_down_count: 1
+recovery_dismissal:
+  description:
+    - With O(dismiss_recovery=true), V(dismissed) (dismissed by this task; predicted in check mode),
+      V(already-dismissed) or V(no-banner) (nothing to dismiss).
+  returned: when O(dismiss_recovery=true)
+  type: str
+  sample: dismissed
 """
 
 from typing import Any, Dict, Optional, Tuple
@@ -180,6 +226,8 @@ class Budget(DeclarativeResource):
         "state": {"type": "str", "choices": ["present", "absent", "reset"], "default": "present"},
         "reset_period": {"type": "bool", "default": False},
         "force_clear_cooldown": {"type": "bool", "default": False},
+        "simulate_shutdown": {"type": "bool", "default": False},
+        "dismiss_recovery": {"type": "bool", "default": False},
     }
     checks = {
         "app": [checks.text(63, required=True)],
@@ -195,6 +243,8 @@ class Budget(DeclarativeResource):
         self.state_before: Optional[Dict[str, Any]] = None
         self.state_after: Optional[Dict[str, Any]] = None
         self.shutdown_pending = False
+        self.shutdown: Any = None
+        self.more: Dict[str, Any] = {}
 
     def identity(self) -> str:
         return str(self.params["app"])
@@ -207,6 +257,13 @@ class Budget(DeclarativeResource):
                 f"Options {', '.join(given)} go with state=present, not state={state}. Nothing was sent to the rack.",
                 failure={"kind": "InputError", "option": given[0]},
             )
+        if state != "present":
+            for key in ("simulate_shutdown", "dismiss_recovery"):
+                if self.params.get(key):
+                    self.cm.fail(
+                        f"Option {key} goes with state=present. Nothing was sent to the rack.",
+                        failure={"kind": "InputError", "option": key},
+                    )
         if state != "reset":
             for key in ("reset_period", "force_clear_cooldown"):
                 if self.params.get(key):
@@ -224,9 +281,9 @@ class Budget(DeclarativeResource):
             return None
         self.state_before = to_plain(getattr(info, "state", None)) or None
         self.state_after = self.state_before
-        if self.params["state"] == "reset":
-            shutdown = self.cm.parent(lambda: self.client.budget.shutdown_state(app), "app", app, missing=None)
-            self.shutdown_pending = shutdown is not None
+        if self.params["state"] == "reset" or self.params["dismiss_recovery"]:
+            self.shutdown = self.cm.parent(lambda: self.client.budget.shutdown_state(app), "app", app, missing=None)
+            self.shutdown_pending = self.shutdown is not None
         return config_view(getattr(info, "config", None))
 
     def _reread(self) -> Dict[str, Any]:
@@ -267,6 +324,42 @@ class Budget(DeclarativeResource):
         self.client.budget.clear(self.identity())
         self.state_after = None
 
+    def _present(self, current: Optional[Dict[str, Any]]) -> None:
+        actions = self.params["simulate_shutdown"] or self.params["dismiss_recovery"]
+        if actions and not any(self.params.get(key) is not None for key in FIELDS):
+            changed, after = False, current  # the actions alone: the config stays as it is
+        else:
+            changed, after = self.converge(current)
+        if self.params["dismiss_recovery"]:
+            changed = self._dismiss_recovery() or changed
+        if self.params["simulate_shutdown"]:
+            self._simulate_shutdown()
+        self.finish(changed, current, after)
+
+    def _dismiss_recovery(self) -> bool:
+        """Dismiss a shown recovery banner (a restored auto-shutdown not yet dismissed)."""
+        shutdown = self.shutdown
+        dismissed_at = getattr(shutdown, "recovery_banner_dismissed_at", None)
+        shown = shutdown is not None and getattr(shutdown, "restored_at", None) is not None and not dismissed_at
+        if not shown:
+            self.more["recovery_dismissal"] = "already-dismissed" if dismissed_at else "no-banner"
+            return False
+        self.cm.set_context("dismiss the recovery banner of", self.target)
+        if self.cm.check_mode:
+            self.more["recovery_dismissal"] = "dismissed"
+            return True
+        answer = self.client.budget.dismiss_recovery(self.identity())
+        status = str(getattr(answer, "status", "") or "")
+        self.more["recovery_dismissal"] = status
+        return status == "dismissed"
+
+    def _simulate_shutdown(self) -> None:
+        if self.cm.check_mode:  # the dry run is a POST: not sent in check mode
+            self.more["shutdown_simulation"] = {}
+            return
+        self.cm.set_context("simulate an auto-shutdown of", self.target)
+        self.more["shutdown_simulation"] = to_plain(self.client.budget.simulate_shutdown(self.identity())) or {}
+
     # -- reset -------------------------------------------------------------------------------
 
     def state_reset(self, current: Optional[Dict[str, Any]]) -> Tuple[bool, Optional[Dict[str, Any]]]:
@@ -303,7 +396,11 @@ class Budget(DeclarativeResource):
             diff = self.cm.diff(before_diff, after_diff) if changed else self.cm.diff(before_diff, before_diff)
         else:
             diff = self.cm.diff(before_view, after_view)
-        self.cm.exit(changed, diff=diff, budget=after_view, budget_state=self.state_after or {})
+        status = self.more.get("recovery_dismissal")
+        if status in ("dismissed", "already-dismissed"):
+            diff["before"] = dict(diff["before"], recovery_banner_dismissed=status == "already-dismissed")
+            diff["after"] = dict(diff["after"], recovery_banner_dismissed=True)
+        self.cm.exit(changed, diff=diff, budget=after_view, budget_state=self.state_after or {}, **self.more)
 
 
 def main() -> None:

@@ -163,7 +163,7 @@ from typing import Any, Dict, List, Optional
 
 from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
-from ansible_collections.convox.convox.plugins.module_utils._module import failure_details
+from ansible_collections.convox.convox.plugins.module_utils._module import _hint_for, failure_details
 from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask, one_off_options
 
 NO_EXIT_CODE = -1
@@ -266,9 +266,11 @@ class Run(ActionTask):
                 result["changed"] = False  # the rack refused to start the process: nothing ran
             reason = str(getattr(exc, "message", None) or exc).strip().rstrip(".")
             leftover = "" if result.get("changed") is False else self.stop_leftovers(before, result)
+            hint = "Check the rack (convox ps, convox logs) and run the task again."
+            if isinstance(exc, convox_errors.ConvoxConflictError):  # a tripped cost budget (409)
+                hint = _hint_for(exc)
             self.cm.fail(
-                f"Could not run the command in {where}: {reason}.{leftover} "
-                "Check the rack (convox ps, convox logs) and run the task again.",
+                f"Could not run the command in {where}: {reason}.{leftover} {hint}",
                 failure=failure_details(exc),
                 **result,
             )

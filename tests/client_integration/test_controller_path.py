@@ -81,6 +81,8 @@ step("budget set", "convox_budget", {"app": "cmp", "monthly_cap_usd": 100, "aler
 step("budget again", "convox_budget", {"app": "cmp", "monthly_cap_usd": 100})
 step("budget bad action", "convox_budget", {"app": "cmp", "at_cap_action": "explode"})
 step("budget_info", "convox_budget_info", {"app": "cmp"})
+step("app_cost_info", "convox_app_cost_info", {"app": "cmp", "budget": True})
+step("app_cost_info missing app", "convox_app_cost_info", {"app": "nosuchapp"})
 step("timeout 0", "convox_app_info", {"timeout": 0})
 
 

@@ -45,6 +45,7 @@ MARK = "Zq7SECRETbad"  # in every bad value: a bad value of a no_log option must
 # The least each module needs to get past Ansible's own argument checks.
 BASE: Dict[str, Dict[str, Any]] = {
     "convox_app": {"name": "myapp"},
+    "convox_app_cost_info": {"app": "myapp"},
     "convox_budget": {"app": "myapp", "monthly_cap_usd": 10},
     "convox_budget_info": {"app": "myapp"},
     "convox_build": {"app": "myapp", "url": "https://example.com/src.tgz"},
