@@ -66,7 +66,7 @@ options:
   simulate_shutdown:
     description:
       - With O(state=present), also ask the rack what an auto-shutdown would do now (C(convox budget
-        simulate-shutdown)) and return it as RV(shutdown_simulation). A dry run: it changes nothing
+        simulate-shutdown)) and return it as RV(shutdown_simulation). A dry run, it changes nothing
         and is never C(changed).
       - In check mode the rack is not asked (the dry run is a POST) and RV(shutdown_simulation) is empty.
       - Given without any budget option, the budget config is left as it is (none needed).
