@@ -149,6 +149,16 @@ def test_failure_details_from_api_error() -> None:
     assert details["method"] == "DELETE" and details["path"] == "/apps/web"
 
 
+def test_budget_refusals_say_what_to_do() -> None:
+    tripped = errors.ConvoxConflictError(409, "budget cap exceeded for app web: spent $12.00 of $10.00 cap this month")
+    assert "convox.convox.convox_budget with state: reset" in _module._hint_for(tripped)
+    assert "monthly_cap_usd" in _module._hint_for(tripped)
+    other = errors.ConvoxConflictError(409, "app already exists: web")
+    assert "budget" not in _module._hint_for(other)
+    untracked = errors.ConvoxAPIError(422, "rack parameter cost_tracking_enable is false. Budget enforcement ...")
+    assert "cost_tracking_enable=true" in _module._hint_for(untracked)
+
+
 def test_strip_credentials() -> None:
     assert _module.strip_credentials("https://convox:pw@api.example.com/x") == "https://api.example.com/x"
     assert _module.strip_credentials("api.example.com") == "api.example.com"
