@@ -53,7 +53,7 @@ options:
   since:
     description:
       - How far back to read, as a duration such as V(10m), V(2h) or V(1h30m) (units V(s), V(m),
-        V(h); V(ms), V(us), V(ns) too; no days: V(48h) for two days).
+        V(h), also V(ms), V(us) and V(ns); there is no unit for days, so two days are V(48h)).
       - If not set, the rack's default of 2 minutes applies.
     type: str
   filter:
@@ -92,7 +92,7 @@ options:
 notes:
   - >-
     Logs hold whatever the app prints, which may include secrets (tokens, connection strings). The
-    module returns the lines as they are; set C(no_log: true) on the task (and do not print the
+    module returns the lines as they are; set C(no_log=true) on the task (and do not print the
     registered result) when the app may log secrets. The module never puts log lines into its
     failure messages.
   - >-
