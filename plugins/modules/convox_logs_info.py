@@ -41,7 +41,7 @@ options:
     type: str
   build:
     description:
-      - Read the log of this build (its id) of O(app). A running build's log is followed until
+      - Read the log of this build (its id, in any case) of O(app). A running build's log is followed until
         the build ends or O(stream_timeout) runs out. O(since) does not apply.
     type: str
   system:
@@ -174,6 +174,7 @@ from typing import Any, Dict, List
 
 from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils._tasks import InfoTask
+from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id
 
 MAX_LINES = 10000
 # ERROR frames that mean "nothing there": an unknown app or build, a service without pods.
@@ -252,7 +253,7 @@ class LogsInfo(InfoTask):
         }
         logs = self.client.logs
         if params["build"]:
-            return logs.build(params["app"], params["build"], **bounds)
+            return logs.build(params["app"], normalize_id(params["build"]), **bounds)
         bounds.update(since=params.get("since"), follow=params["follow"])
         if params["system"]:
             return logs.system(**bounds)
