@@ -81,6 +81,8 @@ step("budget set", "convox_budget", {"app": "cmp", "monthly_cap_usd": 100, "aler
 step("budget again", "convox_budget", {"app": "cmp", "monthly_cap_usd": 100})
 step("budget bad action", "convox_budget", {"app": "cmp", "at_cap_action": "explode"})
 step("budget_info", "convox_budget_info", {"app": "cmp"})
+step("logs_info", "convox_logs_info", {"app": "cmp", "since": "1h", "filter": "promoting", "lines": 5}, check=True)
+step("logs_info bad since", "convox_logs_info", {"app": "cmp", "since": "0s"})
 step("timeout 0", "convox_app_info", {"timeout": 0})
 
 

@@ -54,6 +54,7 @@ BASE: Dict[str, Dict[str, Any]] = {
     "convox_env": {"app": "myapp", "env": {"A": "1"}},
     "convox_env_info": {"app": "myapp"},
     "convox_instance": {"state": "rekeyed"},
+    "convox_logs_info": {"app": "myapp"},
     "convox_process": {"app": "myapp", "service": "web"},
     "convox_process_info": {"app": "myapp"},
     "convox_registry": {"server": "reg.example.com", "username": "u", "registry_password": "pw"},
