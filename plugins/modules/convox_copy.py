@@ -59,7 +59,7 @@ options:
     type: path
   content:
     description:
-      - Text to write to O(path) in the process, instead of O(src).
+      - Text to write to O(path) in the process, instead of O(src); at most 1 MiB (use O(src) for larger files).
     type: str
   dest:
     description:
@@ -244,7 +244,7 @@ class Copy(ActionTask):
     )
     checks = {
         "path": [_remote_path()],
-        "content": [checks.text(MAX_FILE, multiline=True)],  # any text, line breaks and tabs included
+        "content": [checks.text(checks.MAX_BLOB, multiline=True)],  # up to 1 MiB of text; larger files via src
         "mode": [_mode()],
     }
     module_options = dict(
@@ -267,9 +267,6 @@ class Copy(ActionTask):
         params = self.params
         if params["state"] == "absent" and any(params.get(k) is not None for k in ("src", "content", "dest")):
             self.cm.fail("Options src, content and dest do not go with state=absent. Nothing was sent to the rack.")
-        content = params.get("content")
-        if content is not None and len(content.encode("utf-8", "surrogateescape")) > MAX_FILE:
-            self.cm.fail(f"Option content is larger than {MAX_FILE} bytes. Nothing was sent to the rack.")
         src = params.get("src")
         if src is not None:
             if not os.path.isfile(src):
