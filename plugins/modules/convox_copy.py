@@ -111,7 +111,7 @@ EXAMPLES = r"""
     app: myapp
     process: "{{ settings.process_id }}"
     path: /app/config/settings.yml
-    dest: /tmp/settings-from-web.yml
+    dest: "{{ backup_dir }}/settings-from-web.yml"
 
 - name: Remove the settings file again
   convox.convox.convox_copy:

@@ -235,6 +235,10 @@ class Exec(ActionTask):
         except convox_errors.ConvoxStreamError as exc:
             finished(getattr(exc, "output", b""), NO_EXIT_CODE)
             reason = str(getattr(exc, "message", None) or exc).strip().rstrip(".")
+            if getattr(exc, "exit_code", None) is None and not reason.startswith("the stream "):
+                # An ERROR frame without the exit-code marker: the rack refused before running
+                # anything (convox-api.md section 7), so nothing changed.
+                result["changed"] = False
             hint = (
                 " The credentials have a read-only role: exec needs a token with write access."
                 if "requires write access" in reason
