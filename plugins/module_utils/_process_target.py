@@ -50,7 +50,8 @@ def find_running(task: Any) -> Optional[Dict[str, Any]]:
             found = dict(to_plain(client.processes.get(app, pid)) or {})
         except cm.not_found():
             cm.fail(
-                f"App {app} has no process {pid} on {cm.rack_label} (convox ps -a {app} lists them). Nothing was done.",
+                f"App {app} has no process {pid} on {cm.rack_label} (convox ps -a {app} lists them; to use any "
+                "running process of a service, give service instead of process). Nothing was done.",
                 failure={"kind": "ProcessNotFound", "app": app, "process": pid},
             )
             return None  # pragma: no cover - fail() does not return
