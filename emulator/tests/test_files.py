@@ -83,10 +83,11 @@ def test_exec_sees_copied_files(emu, client: httpx.Client) -> None:  # type: ign
     assert text_of(frames) == (
         b"a: 1\n" + digest + b"  /app/config.yml\ncat: /nope: No such file or directory\n" + MARKER + b":1\n"
     )
-    other = [p["id"] for p in client.get("/apps/myapp/processes").json() if p["id"] != pid]
-    if other:  # files belong to one pod: another process of the service does not see them
-        again = ws_frames(emu, f"/apps/myapp/processes/{other[0]}/exec", {"Command": "cat /app/config.yml"})
-        assert again[-2] == (1, MARKER + b":1\n")
+    # files belong to one pod: the other process of the service (scale 2) does not see them
+    other = [p["id"] for p in client.get("/apps/myapp/processes", params={"service": "web"}).json() if p["id"] != pid]
+    assert len(other) == 1
+    again = ws_frames(emu, f"/apps/myapp/processes/{other[0]}/exec", {"Command": "cat /app/config.yml"})
+    assert again[-2] == (1, MARKER + b":1\n")
 
 
 def test_tar_extra_flags(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
