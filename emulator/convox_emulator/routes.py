@@ -6,7 +6,7 @@ from .router import Router
 
 
 def register_all(router: Router) -> None:
-    from . import apps, budget, builds, certificates, objects, releases, resources, services, sockets, system
+    from . import apps, budget, builds, certificates, files, objects, releases, resources, services, sockets, system
 
     apps.register(router)
     budget.register(router)
@@ -18,3 +18,4 @@ def register_all(router: Router) -> None:
     resources.register(router)
     certificates.register(router)
     sockets.register(router)
+    files.register(router)

@@ -82,7 +82,7 @@ async def exec_process(ctx: Ctx, sock: Socket) -> None:
 
     if not disable_stdin:
         sock.start_reader()
-    interpreter = Interpreter(env, write, no_stdin if disable_stdin else sock.read_stdin, proc.id)
+    interpreter = Interpreter(env, write, no_stdin if disable_stdin else sock.read_stdin, proc.id, proc.files)
     if entrypoint:
         release = app.releases.get(proc.release)
         build = app.find_build(release.build) if release is not None and release.build else None
