@@ -85,6 +85,8 @@ async def handle_control(emu: Any, request: web.BaseRequest, path: str) -> web.S
         return await _rack_knob(emu, request, name)
     if name == "holds" or name.startswith("holds/"):
         return await _holds(emu, request, name)
+    if name == "logs":
+        return await _logs(emu, request)
     if name == "faults" and method == "GET":
         return _json(emu.faults)
     if name == "faults" and method == "DELETE":
@@ -204,5 +206,20 @@ async def _rack_knob(emu: Any, request: web.BaseRequest, name: str) -> web.Strea
             raise ValueError("times must be a non-negative integer")
         rack.metrics_busy = times
         return _json({"times": rack.metrics_busy})
+    except (ValueError, KeyError, UnicodeDecodeError) as exc:
+        return _bad(str(exc))
+
+
+async def _logs(emu: Any, request: web.BaseRequest) -> web.StreamResponse:
+    """``POST /_emulator/logs``: add log lines (or start a drip); ``DELETE``: stop the drips."""
+    from .sockets import add_logs, stop_drips
+
+    if request.method == "DELETE":
+        return _json({"stopped": stop_drips()})
+    if request.method != "POST":
+        return web.Response(status=405)
+    try:
+        raw = json.loads((await request.read()).decode("utf-8") or "null")
+        return _json(add_logs(emu, raw))
     except (ValueError, KeyError, UnicodeDecodeError) as exc:
         return _bad(str(exc))
