@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: convox_app_cost_info
 short_description: Read the month-to-date cost of a Convox app, per service
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads the cost report of a Convox app as C(convox cost) does, the month-to-date spend and
     its breakdown per service (largest spend first), with the pricing source and adjustment.

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: convox_budget
 short_description: Manage the monthly cost budget of a Convox app
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Sets, changes, clears or resets the per-app cost budget of a Convox app (C(convox budget set),
     C(convox budget clear) and C(convox budget reset)).

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: convox_budget_info
 short_description: Read the cost budget of a Convox app and its auto-shutdown state
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads the per-app cost budget of a Convox app as C(convox budget show) does, the
     month-to-date state (spend, alerts, circuit breaker) and the auto-shutdown state.

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: convox_logs_info
 short_description: Read the recent logs of a Convox app, service, process, build or rack
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads recent log lines the way C(convox logs --no-follow) does, from the log stream of an
     app (all its services, one-off processes and Kubernetes events), one service, one process,
