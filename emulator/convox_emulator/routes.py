@@ -6,7 +6,7 @@ from .router import Router
 
 
 def register_all(router: Router) -> None:
-    from . import apps, budget, builds, certificates, objects, releases, resources, services, sockets, system
+    from . import apps, autoscale, budget, builds, certificates, objects, releases, resources, services, sockets, system
 
     apps.register(router)
     budget.register(router)
@@ -14,6 +14,7 @@ def register_all(router: Router) -> None:
     builds.register(router)
     releases.register(router)
     services.register(router)
+    autoscale.register(router)
     system.register(router)
     resources.register(router)
     certificates.register(router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 
 from .manifest import Manifest, safe_manifest
 from .wire import go_time, utcnow
@@ -175,6 +175,8 @@ class App:
     budget_shutdown: Optional[Dict[str, Any]] = None  # auto-shutdown state (armed/active/restored)
     budget_dismissed_at: Optional[datetime] = None  # recovery banner dismissed
     created: datetime = field(default_factory=utcnow)
+    scale_overrides: Set[str] = field(default_factory=set)  # services with scale-override on (autoscale.py)
+    triggers_overrides: Dict[str, Dict[str, Any]] = field(default_factory=dict)  # service -> triggers override
     _manifest_cache: Dict[str, Manifest] = field(default_factory=dict)
 
     def manifest_of(self, release_id: str) -> Manifest:
@@ -266,6 +268,13 @@ def budget_dump(app: App) -> Optional[Dict[str, Any]]:
     return {"config": config_json(app.budget), "state": state_json(app.budget_state), "shutdown": shutdown_json(app)}
 
 
+def autoscale_dump(app: App) -> Dict[str, Any]:
+    """The app's scale overrides and triggers overrides (autoscale.py)."""
+    from .autoscale import dump
+
+    return dump(app)
+
+
 class Rack:
     """One emulated rack."""
 
@@ -303,6 +312,7 @@ class Rack:
                 "service_overrides": app.service_overrides,
                 "promotions": list(app.promotions),
                 "budget": budget_dump(app),
+                **autoscale_dump(app),
             }
         return {
             "name": self.name,
