@@ -120,8 +120,8 @@ def _parse_opts(raw: str) -> Dict[str, Any]:
         raise ApiError(400, "invalid opts payload: unexpected end of JSON input")
     try:
         data = json.loads(raw)
-    except ValueError as exc:
-        raise ApiError(400, f"invalid opts payload: invalid character in JSON: {exc.msg}") from None
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, f"invalid opts payload: {exc.msg} at offset {exc.pos}") from None
     if not isinstance(data, dict):
         raise ApiError(
             400, "invalid opts payload: json: cannot unmarshal into Go value of type structs.ServiceTriggersOptions"
