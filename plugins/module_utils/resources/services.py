@@ -20,7 +20,7 @@ else:  # named, not imported: the client answers with a model or a record (Acces
 TRIGGER_TYPES = ("cpu", "memory", "gpuUtilization", "queueDepth")
 
 
-def _threshold(value: Union[int, float], field: str) -> Union[int, float]:
+def _threshold(value: Any, field: str) -> Union[int, float]:
     """A finite number, written as Go writes a float64 in JSON (``70``, ``55.5``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConvoxInputError(f"{field} must be a number, not {value!r}", field=field)
