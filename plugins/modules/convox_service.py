@@ -68,53 +68,48 @@ options:
     type: bool
   autoscale:
     description:
-      - A Console-driven autoscaler on the service (the rack's "triggers override"), which replaces
-        the autoscaling of the manifest until it is turned off.
-      - Needs a rack of version 3.24.6 or later; on an older rack the task fails before anything is sent.
+      - V(true) puts a Console-driven autoscaler on the service (the rack's "triggers override"), which
+        replaces the autoscaling of the manifest until it is removed. O(autoscale_min), O(autoscale_max) and
+        O(autoscale_triggers) are then required.
+      - V(false) removes it (nothing to do when there is none); the rack then scales the service back to the
+        manifest's minimum (1 when that is 0) and the manifest's autoscaling applies again.
       - Compared with the service as the rack lists it; thresholds are compared as whole numbers (the rack
-        lists them so), and a trigger type that is not given must not be on the autoscaler.
-      - Turning it on, or changing the trigger types, sets the process count to O(autoscale.min). A change of
-        only O(autoscale.min) or O(autoscale.max) is a range scale of the autoscaler and a change of only
-        thresholds updates them in place; neither moves the count.
-      - Mutually exclusive with O(min) and O(max); O(count) can only go with O(autoscale.enabled=false).
-    type: dict
+        lists them so), and a trigger type that is not in O(autoscale_triggers) must not be on the autoscaler.
+      - Turning it on, or changing the trigger types, sets the process count to O(autoscale_min). A change of
+        only O(autoscale_min) or O(autoscale_max) is a range scale of the autoscaler, and a change of only
+        thresholds updates them in place; neither moves the count (a range scale is refused while the app's
+        cost budget blocks deploys).
+      - O(count) can only go with V(false).
+      - Needs a rack of version 3.24.6 or later; on an older rack the task fails before anything is sent.
+    type: bool
+  autoscale_min:
+    description:
+      - Fewest processes of the autoscaler, from 0 to 150000. V(0) (scale to zero) needs a
+        V(gpuUtilization) or V(queueDepth) trigger. Only with O(autoscale=true).
+    type: int
+  autoscale_max:
+    description:
+      - Most processes of the autoscaler, from 1 to 150000, at least O(autoscale_min). Only with O(autoscale=true).
+    type: int
+  autoscale_triggers:
+    description:
+      - What drives the autoscaler, one entry per type. Only with O(autoscale=true).
+      - V(gpuUtilization) needs a service with a GPU (C(scale.gpu) in C(convox.yml)); V(gpuUtilization)
+        and V(queueDepth) need KEDA and GPU telemetry on the rack.
+    type: list
+    elements: dict
     suboptions:
-      enabled:
+      type:
         description:
-          - V(true) puts the autoscaler on the service (O(autoscale.min), O(autoscale.max) and
-            O(autoscale.triggers) are then required).
-          - V(false) removes it (nothing to do when there is none); the rack then scales the service back to the
-            manifest's minimum (1 when that is 0) and its own autoscaling applies again.
-        type: bool
-        default: true
-      min:
+          - V(cpu), V(memory), V(gpuUtilization) (percent of the request) or V(queueDepth) (requests waiting).
+        type: str
+        required: true
+        choices: [cpu, memory, gpuUtilization, queueDepth]
+      threshold:
         description:
-          - Fewest processes, from 0 to 150000. V(0) (scale to zero) needs a V(gpuUtilization) or
-            V(queueDepth) trigger.
-        type: int
-      max:
-        description:
-          - Most processes, from 1 to 150000, at least O(autoscale.min).
-        type: int
-      triggers:
-        description:
-          - What drives the autoscaler, one entry per type.
-          - V(gpuUtilization) needs a service with a GPU (C(scale.gpu) in C(convox.yml)); V(gpuUtilization)
-            and V(queueDepth) need KEDA and GPU telemetry on the rack.
-        type: list
-        elements: dict
-        suboptions:
-          type:
-            description:
-              - V(cpu), V(memory), V(gpuUtilization) (percent of the request) or V(queueDepth) (requests waiting).
-            type: str
-            required: true
-            choices: [cpu, memory, gpuUtilization, queueDepth]
-          threshold:
-            description:
-              - Target value; more than 0, and at most 100 for the percent types (at most 1000000 for V(queueDepth)).
-            type: float
-            required: true
+          - Target value; more than 0, and at most 100 for the percent types (at most 1000000 for V(queueDepth)).
+        type: float
+        required: true
   state:
     description:
       - V(present) makes the service match the given options.
@@ -130,6 +125,8 @@ options:
       - After turning O(autoscale) on or off (or changing its trigger types), also wait until as many
         processes run as the service's count then is.
 notes:
+  - O(min) and O(max) are a range scale of the service; with O(autoscale=true) use O(autoscale_min) and
+    O(autoscale_max) instead (they are mutually exclusive).
   - A change of scale or size rolls the service's processes; the app itself stays V(running).
 seealso:
   - module: convox.convox.convox_service_info
@@ -148,14 +145,14 @@ EXAMPLES = r"""
   convox.convox.convox_service:
     app: myapp
     name: web
-    autoscale:
-      min: 2
-      max: 10
-      triggers:
-        - type: cpu
-          threshold: 70
-        - type: memory
-          threshold: 80
+    autoscale: true
+    autoscale_min: 2
+    autoscale_max: 10
+    autoscale_triggers:
+      - type: cpu
+        threshold: 70
+      - type: memory
+        threshold: 80
 
 - name: Keep web's count across deploys while it is tuned by hand
   convox.convox.convox_service:
@@ -168,8 +165,7 @@ EXAMPLES = r"""
     app: myapp
     name: web
     scale_override: false
-    autoscale:
-      enabled: false
+    autoscale: false
 
 - name: Restart the worker service
   convox.convox.convox_service:
@@ -276,39 +272,23 @@ THRESHOLD_KEYS = {
 MAX_QUEUE_DEPTH = 1_000_000
 
 
-def autoscale_problem(value: Any, secret: bool) -> Optional[str]:
-    """What is wrong with an ``autoscale`` value (Ansible has checked the types and choices)."""
-    if not isinstance(value, dict):
-        return "must be a mapping"
-    enabled = value.get("enabled") is not False
-    low, high, triggers = value.get("min"), value.get("max"), value.get("triggers")
-    if not enabled:
-        given = [key for key in ("min", "max", "triggers") if value.get(key) is not None]
-        if given:
-            return f"has {given[0]}, which is only used with enabled true (enabled false removes the autoscaler)"
-        return None
-    for key in ("min", "max", "triggers"):
-        if value.get(key) is None:
-            return f"needs {key} when enabled is true"
-    if not 0 <= low <= checks.MAX_COUNT:
-        return f"min must be from 0 to {checks.MAX_COUNT}, got {low}"
-    if not 1 <= high <= checks.MAX_COUNT:
-        return f"max must be from 1 to {checks.MAX_COUNT}, got {high}"
-    if low > high:
-        return f"min ({low}) is larger than max ({high})"
-    if not triggers:
+def triggers_problem(value: Any, secret: bool) -> Optional[str]:
+    """What is wrong with ``autoscale_triggers`` (Ansible has checked the types and choices)."""
+    if not isinstance(value, list):
+        return "must be a list"
+    if not value:
         return "needs at least one trigger"
     seen: List[str] = []
-    for index, trigger in enumerate(triggers):
+    for index, trigger in enumerate(value):
+        if not isinstance(trigger, dict):
+            return f"[{index}] must be a mapping with type and threshold"
         kind, threshold = trigger.get("type"), trigger.get("threshold")
         if kind in seen:
-            return f"has two triggers of type {kind} (triggers[{index}])"
-        seen.append(kind)
+            return f"has two triggers of type {kind} ([{index}])"
+        seen.append(str(kind))
         limit = MAX_QUEUE_DEPTH if kind == "queueDepth" else 100
-        if not 0 < threshold <= limit:
-            return f"triggers[{index}].threshold must be more than 0 and at most {limit}, got {threshold:g}"
-    if low == 0 and not {"gpuUtilization", "queueDepth"} & set(seen):
-        return "min 0 needs a gpuUtilization or queueDepth trigger (cpu and memory triggers keep at least 1 process)"
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= limit:
+            return f"[{index}].threshold must be more than 0 and at most {limit}, got {threshold!r}"
     return None
 
 
@@ -323,25 +303,24 @@ class Service(DeclarativeResource):
         "min": {"type": "int"},
         "max": {"type": "int"},
         "scale_override": {"type": "bool"},
-        "autoscale": {
-            "type": "dict",
+        "autoscale": {"type": "bool"},
+        "autoscale_min": {"type": "int"},
+        "autoscale_max": {"type": "int"},
+        "autoscale_triggers": {
+            "type": "list",
+            "elements": "dict",
             "options": {
-                "enabled": {"type": "bool", "default": True},
-                "min": {"type": "int"},
-                "max": {"type": "int"},
-                "triggers": {
-                    "type": "list",
-                    "elements": "dict",
-                    "options": {
-                        "type": {"type": "str", "required": True, "choices": list(TRIGGER_TYPES)},
-                        "threshold": {"type": "float", "required": True},
-                    },
-                },
+                "type": {"type": "str", "required": True, "choices": list(TRIGGER_TYPES)},
+                "threshold": {"type": "float", "required": True},
             },
         },
         "state": {"type": "str", "choices": ["present", "restarted"], "default": "present"},
     }
-    module_options = {"mutually_exclusive": [["min", "autoscale"], ["max", "autoscale"]]}
+    module_options = {
+        "mutually_exclusive": [["min", "autoscale_min"], ["max", "autoscale_max"]],
+        "required_by": {"autoscale_min": "autoscale", "autoscale_max": "autoscale", "autoscale_triggers": "autoscale"},
+        "required_if": [["autoscale", True, ["autoscale_min", "autoscale_max", "autoscale_triggers"]]],
+    }
     wait_options = True
     checks = {
         "count": [checks.between(0, checks.MAX_COUNT)],
@@ -350,7 +329,9 @@ class Service(DeclarativeResource):
         "cpu": [checks.between(0, checks.MAX_CPU, "millicores")],
         "memory": [checks.between(0, checks.MAX_MEMORY, "MiB")],
         "gpu": [checks.between(0, checks.MAX_GPU)],
-        "autoscale": [autoscale_problem],
+        "autoscale_min": [checks.between(0, checks.MAX_COUNT)],
+        "autoscale_max": [checks.between(1, checks.MAX_COUNT)],
+        "autoscale_triggers": [triggers_problem],
     }
     result_key = "service"
     kind = "service"
@@ -363,12 +344,40 @@ class Service(DeclarativeResource):
         if low is not None and high is not None and low > high:
             self.cm.fail(f"Option min ({low}) is larger than max ({high}). Nothing was sent to the rack.")
         autoscale = self.params.get("autoscale")
-        if autoscale and autoscale.get("enabled") is not False and self.params.get("count") is not None:
-            self.cm.fail(
-                "Option count cannot go with autoscale (enabled true): the autoscaler sets the count. "
-                "Nothing was sent to the rack.",
-                failure={"kind": "InputError", "option": "count"},
-            )
+        if autoscale is False:
+            given = [key for key in ("autoscale_min", "autoscale_max", "autoscale_triggers") if self.params.get(key)]
+            if given:
+                self.fail_input(given[0], "is only used with autoscale true (autoscale false removes the autoscaler)")
+        if autoscale:
+            low, high = self.params["autoscale_min"], self.params["autoscale_max"]
+            if low > high:
+                self.fail_input("autoscale_min", f"({low}) is larger than autoscale_max ({high})")
+            kinds = {t["type"] for t in self.params["autoscale_triggers"]}
+            if low == 0 and not kinds & {"gpuUtilization", "queueDepth"}:
+                self.fail_input(
+                    "autoscale_min", "0 needs a gpuUtilization or queueDepth trigger (cpu and memory keep 1 process)"
+                )
+            if self.params.get("count") is not None:
+                self.fail_input("count", "cannot go with autoscale true: the autoscaler sets the count")
+
+    def fail_input(self, option: str, problem: str) -> None:
+        self.cm.fail(
+            f"Option {option} {problem}. Nothing was sent to the rack.",
+            failure={"kind": "InputError", "option": option},
+        )
+
+    def autoscale(self) -> Optional[Dict[str, Any]]:
+        """The autoscaler asked for: ``None`` (not managed), ``{"enabled": False}`` or the whole of it."""
+        if self.params.get("autoscale") is None:
+            return None
+        if not self.params["autoscale"]:
+            return {"enabled": False}
+        return {
+            "enabled": True,
+            "min": self.params["autoscale_min"],
+            "max": self.params["autoscale_max"],
+            "triggers": self.params["autoscale_triggers"],
+        }
 
     def read(self) -> Optional[Dict[str, Any]]:
         app, name = self.params["app"], self.params["name"]
@@ -389,9 +398,9 @@ class Service(DeclarativeResource):
         desired: Dict[str, Any] = {key: self.params.get(key) for key in SCALE_KEYS}
         if self.params.get("scale_override") is not None:
             desired["scale_override_active"] = bool(self.params["scale_override"])
-        autoscale = self.params.get("autoscale")
+        autoscale = self.autoscale()
         if autoscale is not None:
-            enabled = autoscale.get("enabled") is not False
+            enabled = autoscale["enabled"]
             desired["triggers_override_active"] = enabled
             if enabled:
                 desired["min"], desired["max"] = autoscale["min"], autoscale["max"]
@@ -448,11 +457,11 @@ class Service(DeclarativeResource):
         app, name = self.params["app"], self.params["name"]
         services = self.client.services
         moved = False
-        autoscale = self.params.get("autoscale")
+        autoscale = self.autoscale()
         if autoscale is not None and "triggers_override_active" in differences and autoscale["enabled"] is False:
             services.triggers_disable(app, name)
             moved = True
-        elif self._enable_needed(current, desired):
+        elif autoscale is not None and self._enable_needed(current, desired):
             triggers = [{"type": t["type"], "threshold": t["threshold"]} for t in autoscale["triggers"]]
             services.triggers_enable(app, name, min=autoscale["min"], max=autoscale["max"], triggers=triggers)
             moved = True
