@@ -427,7 +427,7 @@ class Service(DeclarativeResource):
     def predict_update(self, current: Dict[str, Any], desired: Dict[str, Any]) -> Dict[str, Any]:
         predicted = merge_desired(current, {k: v for k, v in desired.items() if k != "autoscale"})
         if desired.get("autoscale") is not None:
-            predicted["autoscale"] = dict(desired["autoscale"])
+            predicted["autoscale"] = {"metric_name": None, "custom_triggers": None, **desired["autoscale"]}
             if self._enable_needed(current, desired):
                 predicted["count"] = desired["min"]
         elif desired.get("triggers_override_active") is False and current.get("triggers_override_active"):

@@ -353,7 +353,12 @@ CASES = [
         "POST",
         "/apps/myapp/services/web/triggers/enable",
         [],
-        [("opts", '{"min":1,"max":4,"triggers":[{"type":"cpu","threshold":70},{"type":"queueDepth","threshold":2.5}]}')],
+        [
+            (
+                "opts",
+                '{"min":1,"max":4,"triggers":[{"type":"cpu","threshold":70},{"type":"queueDepth","threshold":2.5}]}',
+            )
+        ],
         {},
         ok(),
         lambda r: r is None,
@@ -1167,7 +1172,9 @@ def test_path_segments_are_quoted(client, router):
         lambda c: c.budget.set("myapp", at_cap_action="panic"),
         lambda c: c.services.scale_override("myapp", "", True),
         lambda c: c.services.triggers_enable("myapp", "web", min=1, max=2, triggers=[{"type": "disk", "threshold": 5}]),
-        lambda c: c.services.triggers_enable("myapp", "web", min=1, max=2, triggers=[{"type": "cpu", "threshold": "x"}]),
+        lambda c: c.services.triggers_enable(
+            "myapp", "web", min=1, max=2, triggers=[{"type": "cpu", "threshold": "x"}]
+        ),
         lambda c: c.services.triggers_threshold("myapp", "web", "cpu", float("nan")),
         lambda c: c.services.triggers_threshold("myapp", "web", "gpu", 50),
     ],
