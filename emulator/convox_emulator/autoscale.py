@@ -105,7 +105,7 @@ def _go_int(value: Any, name: str) -> int:
             400,
             f"{UNMARSHAL} {kind} into Go struct field ServiceTriggersOptions.{name} of type int",
         )
-    if isinstance(value, float) and not value.is_integer():
+    if isinstance(value, float):  # Go's decoder takes only integer literals into an int
         raise ApiError(
             400,
             f"invalid opts payload: json: cannot unmarshal number {value:g} into Go struct field "
@@ -122,6 +122,8 @@ def _parse_opts(raw: str) -> Dict[str, Any]:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ApiError(400, f"invalid opts payload: {exc.msg} at offset {exc.pos}") from None
+    if data is None:  # Go: "null" leaves the zero value, no error
+        data = {}
     if not isinstance(data, dict):
         raise ApiError(
             400, "invalid opts payload: json: cannot unmarshal into Go value of type structs.ServiceTriggersOptions"
@@ -286,13 +288,20 @@ def set_threshold(ctx: Ctx) -> Any:
     return _reply(headers)
 
 
+def _go_float_to_int(value: float) -> int:
+    """Go's ``int(f)`` on amd64: truncation; out of range (or NaN) gives the smallest int64."""
+    if math.isnan(value) or not -(2**63) <= value < 2**63:
+        return -(2**63)
+    return int(value)
+
+
 def service_fields(app: App, name: str, data: Dict[str, Any]) -> None:
     """The 3.24.6 fields of one service in ``GET /apps/{app}/services`` (changes ``data``)."""
     override = app.triggers_overrides.get(name)
     if override is not None:
         autoscale: Dict[str, Any] = {"enabled": True}
         for kind, threshold in sorted(override["triggers"].items()):
-            autoscale[THRESHOLD_KEYS[kind]] = int(threshold)
+            autoscale[THRESHOLD_KEYS[kind]] = _go_float_to_int(threshold)
         data["autoscale"] = autoscale
         data["min"], data["max"] = override["min"], override["max"]
     data["scale-override-active"] = name in app.scale_overrides

@@ -647,7 +647,7 @@ class AutoscaleRack:
         fake.answers["services.update"] = lambda app, name, **kw: self.web.update(kw)
 
     def enable(self, app: str, name: str, *, min: int, max: int, triggers: List[Dict[str, Any]]) -> None:
-        scale = {"enabled": True, **dict.fromkeys(KEYS.values())}
+        scale = {"enabled": True, "metric_name": None, "custom_triggers": None, **dict.fromkeys(KEYS.values())}
         scale.update({KEYS[t["type"]]: int(t["threshold"]) for t in triggers})
         self.web.update(triggers_override_active=True, autoscale=scale, min=min, max=max, count=min)
 
