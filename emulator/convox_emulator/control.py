@@ -83,6 +83,8 @@ async def handle_control(emu: Any, request: web.BaseRequest, path: str) -> web.S
         return await _budget(emu, request)
     if name == "holds" or name.startswith("holds/"):
         return await _holds(emu, request, name)
+    if name == "logs":
+        return await _logs(emu, request)
     if name == "faults" and method == "GET":
         return _json(emu.faults)
     if name == "faults" and method == "DELETE":
@@ -175,3 +177,18 @@ async def _budget(emu: Any, request: web.BaseRequest) -> web.StreamResponse:
     from .budget import config_json, state_json
 
     return _json({"config": config_json(app.budget), "state": state_json(app.budget_state)})
+
+
+async def _logs(emu: Any, request: web.BaseRequest) -> web.StreamResponse:
+    """``POST /_emulator/logs``: add log lines (or start a drip); ``DELETE``: stop the drips."""
+    from .sockets import add_logs, stop_drips
+
+    if request.method == "DELETE":
+        return _json({"stopped": stop_drips()})
+    if request.method != "POST":
+        return web.Response(status=405)
+    try:
+        raw = json.loads((await request.read()).decode("utf-8") or "null")
+        return _json(add_logs(emu, raw))
+    except (ValueError, KeyError, UnicodeDecodeError) as exc:
+        return _bad(str(exc))

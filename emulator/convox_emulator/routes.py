@@ -6,7 +6,20 @@ from .router import Router
 
 
 def register_all(router: Router) -> None:
-    from . import apps, autoscale, budget, builds, certificates, objects, releases, resources, services, sockets, system
+    from . import (
+        apps,
+        autoscale,
+        budget,
+        builds,
+        certificates,
+        files,
+        objects,
+        releases,
+        resources,
+        services,
+        sockets,
+        system,
+    )
 
     apps.register(router)
     budget.register(router)
@@ -19,3 +32,4 @@ def register_all(router: Router) -> None:
     resources.register(router)
     certificates.register(router)
     sockets.register(router)
+    files.register(router)

@@ -1,13 +1,16 @@
 """The small built-in command set that exec and one-off processes run.
 
-Commands: echo [-n], printf FORMAT [ARG...], env, exit [N], sleep S, true, false, cat (stdin),
-pwd, hostname, sh -c SCRIPT / bash -c SCRIPT (sequences with ;, && and ||, $VAR expansion).
+Commands: echo [-n], printf FORMAT [ARG...], env, exit [N], sleep S, true, false, cat (stdin,
+or the process's files: FILE...), sha256sum FILE..., pwd, hostname, sh -c SCRIPT / bash -c SCRIPT
+(sequences with ;, && and ||, $VAR expansion).
 Anything else prints `sh: 1: NAME: not found` and exits 127.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import posixpath
 import re
 import shlex
 from typing import Awaitable, Callable, Dict, List, Optional, Tuple
@@ -135,8 +138,14 @@ def _sequence(script: str) -> List[Tuple[str, List[str]]]:
 
 class Interpreter:
     def __init__(
-        self, env: Dict[str, str], write: Write, read_stdin: Optional[ReadStdin] = None, hostname: str = "emulator"
+        self,
+        env: Dict[str, str],
+        write: Write,
+        read_stdin: Optional[ReadStdin] = None,
+        hostname: str = "emulator",
+        files: Optional[Dict[str, bytes]] = None,
     ) -> None:
+        self.files = files if files is not None else {}  # the process's files (files.py): absolute path -> bytes
         self.env = env
         self.write = write
         self.read_stdin = read_stdin
@@ -181,6 +190,8 @@ class Interpreter:
         if name == "hostname":
             await self.write(self.hostname.encode() + b"\n")
             return 0
+        if name in ("cat", "sha256sum") and args:
+            return await self.read_files(name, args)
         if name == "cat":
             if self.read_stdin is not None:
                 await self.write(await self.read_stdin())
@@ -189,6 +200,28 @@ class Interpreter:
             return await self.run_script(args[1])
         await self.write(f"sh: 1: {name}: not found\n".encode("utf-8", "surrogateescape"))
         return 127
+
+    async def read_files(self, name: str, args: List[str]) -> int:
+        """``cat FILE...`` and ``sha256sum FILE...`` on the process's files (relative to /app)."""
+        code = 0
+        for arg in args:
+            path = posixpath.normpath(posixpath.join("/app", arg))
+            path = "/" + path.lstrip("/")
+            data = self.files.get(path)
+            if data is None:
+                what = (
+                    "Is a directory"
+                    if any(p.startswith(path.rstrip("/") + "/") for p in self.files)
+                    else "No such file or directory"
+                )
+                await self.write(f"{name}: {arg}: {what}\n".encode("utf-8", "surrogateescape"))
+                code = 1
+            elif name == "cat":
+                await self.write(data)
+            else:
+                line = f"{hashlib.sha256(data).hexdigest()}  {arg}\n"
+                await self.write(line.encode("utf-8", "surrogateescape"))
+        return code
 
     async def run_script(self, script: str) -> int:
         last = 0

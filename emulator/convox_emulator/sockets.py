@@ -7,7 +7,7 @@ import ipaddress
 import re
 import secrets
 from datetime import timedelta
-from typing import Callable, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import core
 from .router import Router
@@ -82,7 +82,7 @@ async def exec_process(ctx: Ctx, sock: Socket) -> None:
 
     if not disable_stdin:
         sock.start_reader()
-    interpreter = Interpreter(env, write, no_stdin if disable_stdin else sock.read_stdin, proc.id)
+    interpreter = Interpreter(env, write, no_stdin if disable_stdin else sock.read_stdin, proc.id, proc.files)
     if entrypoint:
         release = app.releases.get(proc.release)
         build = app.find_build(release.build) if release is not None and release.build else None
@@ -137,7 +137,7 @@ async def _stream(
     try:
         while alive() and not sock.closed:
             for line in book.since(seq):
-                if select(line):
+                if select(line) and (cutoff is None or line.time >= cutoff):
                     await sock.text(fmt(line).encode("utf-8", "replace"))
             seq = book.next_seq
             event.clear()
@@ -146,7 +146,7 @@ async def _stream(
             except asyncio.TimeoutError:
                 pass
         for line in book.since(seq):
-            if select(line):
+            if select(line) and (cutoff is None or line.time >= cutoff):
                 await sock.text(fmt(line).encode("utf-8", "replace"))
     finally:
         book.waiters.remove(event)
@@ -208,7 +208,10 @@ async def process_logs(ctx: Ctx, sock: Socket) -> None:
     def alive() -> bool:
         return app.processes.get(proc.id) is proc and proc.status in ("pending", "starting", "running")
 
-    await _stream(sock, app.logs, select, fmt, True, since, alive)
+    # Real v3 providers other than local ignore Follow: false here and add Since to the current
+    # time instead of subtracting it (convox-api.md 5.11): the stream shows only lines from
+    # now + Since on, and follows while the pod lives.
+    await _stream(sock, app.logs, select, fmt, True, -(since or 0.0), alive)
 
 
 async def build_logs(ctx: Ctx, sock: Socket) -> None:
@@ -333,4 +336,79 @@ def register(router: Router) -> None:
     router.socket("/proxy/{host}/{port}", proxy)
 
 
-__all__: List[str] = ["register"]
+# -- control: POST/DELETE /_emulator/logs (docs/emulator.md) ---------------------------------------
+
+DRIPS: Dict[int, asyncio.Future[Any]] = {}
+
+
+def _log_target(emu: Any, raw: Dict[str, Any]) -> Tuple[LogBook, str, str, str]:
+    rack = emu.racks.get(raw["rack"]) if raw.get("rack") else emu.default_rack()
+    if rack is None:
+        raise ValueError(f"no such rack: {raw['rack']}")
+    stream = raw.get("stream")
+    if stream is not None and (not isinstance(stream, str) or not stream.strip()):
+        raise ValueError("stream must be a non-empty string")
+    if raw.get("app") is None:
+        return rack.system_logs, stream or "system/k8s/api", "", ""
+    app = rack.apps.get(str(raw["app"]))
+    if app is None:
+        raise ValueError(f"app not found: {raw['app']}")
+    stream = stream or "service/web/web-0"
+    parts = stream.split("/")
+    service = parts[1] if len(parts) > 1 else ""
+    pod = parts[2] if len(parts) > 2 else ""
+    return app.logs, stream, service, pod
+
+
+def add_logs(emu: Any, raw: Any) -> Dict[str, Any]:
+    """``{"app"?, "rack"?, "stream"?, "lines": [...], "age"?: seconds, "every"?: seconds}``.
+
+    Adds ``lines`` to the app's log (or the rack's system log without ``app``), dated ``age``
+    seconds ago. With ``every``, a drip instead: the lines are added one by one, one per
+    ``every`` seconds, round and round, until ``DELETE /_emulator/logs`` or a reset (a stream
+    that keeps going).
+    """
+    if not isinstance(raw, dict):
+        raise ValueError("a JSON object is expected")
+    lines = raw.get("lines")
+    if not isinstance(lines, list) or not lines or not all(isinstance(x, str) for x in lines):
+        raise ValueError("lines must be a non-empty list of strings")
+    age = raw.get("age", 0)
+    every = raw.get("every")
+    for name, value in (("age", age), ("every", every)):
+        if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0):
+            raise ValueError(f"{name} must be a non-negative number")
+    if every is not None and every < 0.01:
+        raise ValueError("every must be at least 0.01 seconds")
+    book, stream, service, pod = _log_target(emu, raw)
+    if every is None:
+        when = utcnow() - timedelta(seconds=float(age))
+        for text in lines:
+            book.add(stream, service, pod, text, when)
+        return {"added": len(lines)}
+
+    async def drip() -> None:
+        index = 0
+        while True:
+            book.add(stream, service, pod, lines[index % len(lines)])
+            index += 1
+            await asyncio.sleep(float(every))
+
+    task = asyncio.ensure_future(drip())
+    emu.track(task)
+    drip_id = max(DRIPS, default=0) + 1
+    DRIPS[drip_id] = task
+    return {"drip": drip_id}
+
+
+def stop_drips() -> int:
+    count = 0
+    for task in DRIPS.values():
+        if not task.done():
+            task.cancel()
+            count += 1
+    DRIPS.clear()
+    return count
+
+
+__all__: List[str] = ["add_logs", "register", "stop_drips"]

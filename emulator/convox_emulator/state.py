@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -132,6 +133,19 @@ class Process:
     kind: str = "service"  # service, run, build
     env: Dict[str, str] = field(default_factory=dict)
     exit_code: Optional[int] = None
+    files: Dict[str, bytes] = field(default_factory=dict)  # the pod's files (files.py): absolute path -> bytes
+    file_modes: Dict[str, int] = field(default_factory=dict)
+
+    def files_dump(self) -> Dict[str, Dict[str, Any]]:
+        """The files for ``/_emulator/state``: path -> sha256, size and mode (octal text)."""
+        return {
+            path: {
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size": len(data),
+                "mode": oct(self.file_modes.get(path, 0o644)),
+            }
+            for path, data in sorted(self.files.items())
+        }
 
     def to_json(self) -> Dict[str, Any]:
         return {
@@ -312,6 +326,7 @@ class Rack:
                 "service_overrides": app.service_overrides,
                 "promotions": list(app.promotions),
                 "budget": budget_dump(app),
+                "files": {p.id: p.files_dump() for p in app.processes.values() if p.files},
                 **autoscale_dump(app),
             }
         return {

@@ -165,7 +165,8 @@ def test_process_logs_end_with_the_process(emu, client: httpx.Client) -> None:  
         "/apps/myapp/services/web/processes", headers={"Command": "sh -c 'echo one; sleep 0.2; echo two'"}
     )
     pid = proc.json()["id"]
-    frames = ws_frames(emu, f"/apps/myapp/processes/{pid}/logs", {"Prefix": "true"})
+    # the v3 sign bug (convox-api.md 5.11): Since is added to now, so a negative one looks back
+    frames = ws_frames(emu, f"/apps/myapp/processes/{pid}/logs", {"Prefix": "true", "Since": "-1m"})
     lines = text_of(frames).decode().splitlines()
     assert [line.split(" ", 2)[2] for line in lines] == ["one", "two"]
     assert all(line.split(" ", 2)[1] == f"service/web/{pid}" for line in lines)
@@ -278,3 +279,63 @@ def test_stream_faults_skip_plain_requests(emu, client: httpx.Client) -> None:  
     for bad in ({"action": "drop", "frames": 1}, {"action": "cut", "frames": -1}, {"action": "cut", "frames": True}):
         answer = httpx.post(emu.url + "/_emulator/faults", json=bad)
         assert answer.status_code == 400, bad
+
+
+def test_process_logs_since_sign_bug_and_follow_ignored(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
+    deploy(client)
+    proc = client.post("/apps/myapp/services/web/processes", headers={"Command": "sh -c 'echo early; sleep 0.4'"})
+    pid = proc.json()["id"]
+    wait_for(lambda: b"early" in text_of(ws_frames(emu, "/apps/myapp/logs", {"Follow": "false"})))
+    # default Since (2m) lands in the future: nothing, and Follow: false is ignored (ends with the pod)
+    started = time.monotonic()
+    frames = ws_frames(emu, f"/apps/myapp/processes/{pid}/logs", {"Follow": "false"})
+    assert frames == [(2, b"")]
+    assert time.monotonic() - started > 0.1
+
+
+def _control_logs(emu, body):  # type: ignore[no-untyped-def]
+    return HTTP.post(emu.url + "/_emulator/logs", json=body)
+
+
+def test_control_logs_add_age_since_filter(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
+    create_app(client)
+    assert _control_logs(
+        emu, {"app": "myapp", "stream": "service/web/web-1", "lines": ["old a"], "age": 600}
+    ).json() == {"added": 1}
+    _control_logs(emu, {"app": "myapp", "stream": "service/web/web-1", "lines": ["new b", "new c"]})
+    recent = text_of(ws_frames(emu, "/apps/myapp/logs", {"Follow": "false"})).decode()
+    assert "old a" not in recent and "new b\nnew c\n" in recent
+    hour = text_of(ws_frames(emu, "/apps/myapp/logs", {"Follow": "false", "Since": "1h0m0s"})).decode()
+    assert "old a\n" in hour
+    filtered = text_of(ws_frames(emu, "/apps/myapp/logs", {"Follow": "false", "Since": "1h", "Filter": "new c"}))
+    assert filtered == b"new c\n"
+    _control_logs(emu, {"lines": ["rack line"]})
+    assert b"rack line" in text_of(ws_frames(emu, "/system/logs", {"Follow": "false"}))
+    for bad in (
+        {"app": "myapp"},
+        {"app": "nope", "lines": ["x"]},
+        {"lines": ["x"], "age": -1},
+        {"lines": ["x"], "every": 0},
+    ):
+        assert _control_logs(emu, bad).status_code == 400
+
+
+def test_control_logs_drip_keeps_a_follow_stream_going(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
+    create_app(client)
+    drip = _control_logs(emu, {"app": "myapp", "stream": "service/web/web-1", "lines": ["tick"], "every": 0.02}).json()
+    assert drip["drip"] >= 1
+    conn = websocket.create_connection(
+        emu.ws_url + "/apps/myapp/logs",
+        skip_utf8_validation=True,
+        timeout=5,
+        header=[f"Authorization: {basic('convox', PASSWORD)}"],
+    )
+    try:
+        received = b""
+        while received.count(b"tick") < 5:
+            opcode, data = conn.recv_data()
+            assert opcode == websocket.ABNF.OPCODE_TEXT
+            received += data
+    finally:
+        conn.close()
+    assert HTTP.delete(emu.url + "/_emulator/logs").json()["stopped"] == 1

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from .resources.console import ConsoleAccessor
     from .resources.environment import EnvironmentAccessor
     from .resources.instances import InstancesAccessor
+    from .resources.logs import LogsAccessor
     from .resources.objects import ObjectsAccessor
     from .resources.processes import ProcessesAccessor
     from .resources.registries import RegistriesAccessor
@@ -235,3 +236,9 @@ class ConvoxClient:
         from .resources.console import ConsoleAccessor
 
         return ConsoleAccessor(self)
+
+    @cached_property
+    def logs(self) -> LogsAccessor:
+        from .resources.logs import LogsAccessor
+
+        return LogsAccessor(self)

@@ -49,6 +49,7 @@ __all__ = [
     "KeyPair",
     "LetsEncryptConfig",
     "LetsEncryptSolver",
+    "LogLines",
     "ManifestScale",
     "ManifestService",
     "Metric",
@@ -230,6 +231,23 @@ class RunResult:
 
     def to_result(self) -> Dict[str, Any]:
         return {"output": self.text, "exit_code": self.exit_code, "process_id": self.process_id}
+
+
+@dataclasses.dataclass
+class LogLines:
+    """Outcome of a ``client.logs`` read: the lines, and why the read stopped."""
+
+    lines: List[str]
+    ended: bool = False  # the stream ended by itself
+    truncated: bool = False  # stopped at max_lines; more may have followed
+    timed_out: bool = False  # cut at the timeout while the stream still ran
+
+    @property
+    def text(self) -> str:
+        return "".join(line + "\n" for line in self.lines)
+
+    def to_result(self) -> Dict[str, Any]:
+        return {"lines": list(self.lines), "truncated": self.truncated, "timed_out": self.timed_out}
 
 
 @dataclasses.dataclass

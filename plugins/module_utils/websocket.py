@@ -13,7 +13,7 @@ import re
 import ssl
 import time
 import traceback
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from .errors import ConvoxConnectionError, ConvoxError, ConvoxStreamError, ConvoxTimeoutError, from_response
 from .transport import Transport, encode_headers
@@ -183,3 +183,84 @@ def log_stream(
     if result.error is not None:
         raise ConvoxStreamError(result.error, output=result.output)
     return result.output
+
+
+# -- bounded log reads ---------------------------------------------------------------------------
+
+LOG_ENDED = "ended"
+LOG_MAX_LINES = "max_lines"
+LOG_TIMEOUT = "timeout"
+LOG_LOST = "lost"
+
+
+def read_log_lines(
+    transport: Transport,
+    path: str,
+    options: Optional[Dict[str, Any]] = None,
+    *,
+    timeout: float,
+    max_lines: Optional[int] = None,
+    keep: Optional[Callable[[str], Optional[str]]] = None,
+) -> Tuple[List[str], str]:
+    """Read a log stream as lines, never past ``timeout`` seconds (connecting included).
+
+    Frames are cut into lines (chunking is arbitrary); ``keep`` maps each line to what is kept
+    (``None`` drops it) before ``max_lines`` counts it. Returns ``(lines, why)``: ``why`` is
+    ``"ended"`` (empty binary frame or close), ``"max_lines"``, ``"timeout"`` (a stream that
+    keeps following is cut at the deadline, with what arrived) or ``"lost"`` (the connection
+    broke). A partial last line is kept. An ``ERROR:`` frame raises ``ConvoxStreamError``.
+    """
+    deadline = time.monotonic() + timeout
+    conn = connect(transport, path, options, timeout=max(timeout, 0.001))
+    lines: List[str] = []
+    pending = b""
+    why = LOG_LOST
+
+    def take(raw: bytes) -> bool:
+        text = raw.decode("utf-8", "replace")
+        if text.endswith("\r"):
+            text = text[:-1]
+        kept = keep(text) if keep is not None else text
+        if kept is not None:
+            lines.append(kept)
+        return max_lines is not None and len(lines) >= max_lines
+
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                why = LOG_TIMEOUT
+                break
+            conn.settimeout(remaining)
+            try:
+                opcode, data = conn.recv_data()
+            except websocket_client.WebSocketTimeoutException:
+                why = LOG_TIMEOUT
+                break
+            except (OSError, websocket_client.WebSocketException):
+                break
+            if opcode in (_OPCODE_BINARY, _OPCODE_CLOSE):
+                why = LOG_ENDED
+                break
+            if opcode == _OPCODE_TEXT and data.startswith(b"ERROR: ") and not pending:
+                message = transport.redact(data[len(b"ERROR: ") :].decode("utf-8", "replace").strip())
+                raise ConvoxStreamError(message, output="\n".join(lines).encode("utf-8"))
+            pending += data
+            *complete, pending = pending.split(b"\n")
+            full = False
+            for raw in complete:
+                if take(raw):
+                    full = True
+                    break
+            if full:
+                why = LOG_MAX_LINES
+                pending = b""
+                break
+    finally:
+        try:
+            conn.close()
+        except (OSError, websocket_client.WebSocketException):
+            pass
+    if pending and why != LOG_MAX_LINES:
+        take(pending)
+    return lines, why

@@ -207,7 +207,6 @@ removed:
   elements: dict
 """
 
-import re
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
@@ -227,7 +226,6 @@ from ansible_collections.convox.convox.plugins.module_utils.x509 import (
 )
 
 NEW_CERTIFICATE = "(new certificate)"
-GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|\u00b5s|ms|s|m|h))+$")
 V3_APPLY_MESSAGE = (
     "Convox v3 racks do not attach certificates to service ports through the API (the rack answers "
     "'unimplemented'). Declare the domain on the service in convox.yml (services.<name>.domain) instead; "
@@ -335,9 +333,6 @@ class Certificate(ActionTask):
                 fail("A self-signed certificate takes exactly one domain; use issuer: letsencrypt for more.")
             if len(domains) > 10:
                 fail("A Let's Encrypt certificate takes at most 10 domains.")
-            duration = params.get("duration")
-            if duration is not None and not GO_DURATION.match(duration):
-                fail(f"Option duration must be a Go duration such as 2160h or 90m, not {duration!r}.")
         if state == "present" and not (params.get("certificate") or params["generate"] or params.get("id")):
             fail("With state=present, give certificate and private_key, generate: true with domains, or id.")
         if state == "present" and len({params.get(k) is None for k in ("app", "service", "port")}) > 1:

@@ -73,6 +73,20 @@ step("process_info", "convox_process_info", {"app": "cmp"})
 step("process absent without id", "convox_process", {"app": "cmp", "state": "absent"})
 step("run check", "convox_run", {"app": "cmp", "service": "web", "command": "echo hi"}, check=True)
 step("run", "convox_run", {"app": "cmp", "service": "web", "command": "echo hi"})
+step("exec check", "convox_exec", {"app": "cmp", "service": "web", "command": "echo hi"}, check=True)
+step("exec", "convox_exec", {"app": "cmp", "service": "web", "command": "sh -c 'echo hi; exit 2'"})
+step("exec no process", "convox_exec", {"app": "cmp", "process": "web-zzzzz", "command": "echo hi"})
+step(
+    "copy check",
+    "convox_copy",
+    {"app": "cmp", "service": "web", "path": "/app/a.txt", "content": "a\n"},
+    check=True,
+    diff=True,
+)
+step("copy", "convox_copy", {"app": "cmp", "service": "web", "path": "/app/a.txt", "content": "a\n"}, diff=True)
+step("copy again", "convox_copy", {"app": "cmp", "service": "web", "path": "/app/a.txt", "content": "a\n"})
+step("copy relative path", "convox_copy", {"app": "cmp", "service": "web", "path": "a.txt", "content": "a"})
+step("copy absent", "convox_copy", {"app": "cmp", "service": "web", "path": "/app/a.txt", "state": "absent"})
 step("certificate generate", "convox_certificate", {"generate": True, "domains": ["a.example.com"]}, check=True)
 step("certificate bad pem", "convox_certificate", {"certificate": "not a certificate", "private_key": "x"})
 step("certificate_info", "convox_certificate_info", {})
@@ -94,6 +108,8 @@ step("budget set", "convox_budget", {"app": "cmp", "monthly_cap_usd": 100, "aler
 step("budget again", "convox_budget", {"app": "cmp", "monthly_cap_usd": 100})
 step("budget bad action", "convox_budget", {"app": "cmp", "at_cap_action": "explode"})
 step("budget_info", "convox_budget_info", {"app": "cmp"})
+step("logs_info", "convox_logs_info", {"app": "cmp", "since": "1h", "filter": "promoting", "lines": 5}, check=True)
+step("logs_info bad since", "convox_logs_info", {"app": "cmp", "since": "0s"})
 step("timeout 0", "convox_app_info", {"timeout": 0})
 
 
