@@ -8,6 +8,7 @@ from .router import Router
 def register_all(router: Router) -> None:
     from . import (
         apps,
+        autoscale,
         budget,
         builds,
         certificates,
@@ -28,6 +29,7 @@ def register_all(router: Router) -> None:
     builds.register(router)
     releases.register(router)
     services.register(router)
+    autoscale.register(router)
     system.register(router)
     resources.register(router)
     certificates.register(router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Dict, List, Optional
 
-from . import budget, core
+from . import autoscale, budget, core
 from .router import Router
 from .server import Ctx, Reply, json_reply, ok
 from .shell import Interpreter
@@ -41,8 +41,8 @@ def service_json(ctx: Ctx, app: App, spec: Any) -> Dict[str, Any]:
         data["cold-start"] = True
     if spec.agent:
         data["agent"] = True
-    data["scale-override-active"] = False
-    data["triggers-override-active"] = False
+    if not ctx.emu.options.legacy:  # 3.24.6+ fields; an older rack has none of them
+        autoscale.service_fields(app, spec.name, data)
     return data
 
 
@@ -101,6 +101,7 @@ def update_service(ctx: Ctx) -> Reply:
     _refuse_invalid_scale(name, values)
     override = app.service_overrides.setdefault(name, {})
     resized = any(k in values and values[k] != core.service_settings(app, spec)[k] for k in ("cpu", "memory", "gpu"))
+    autoscale.scaled(app, name, values)  # a range scale of a service with a triggers override
     override.update(values)
     if resized:
         for pod in core.service_pods(app, name):

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 
 from .manifest import Manifest, safe_manifest
 from .wire import go_time, utcnow
@@ -190,6 +190,8 @@ class App:
     budget_dismissed_at: Optional[datetime] = None  # recovery banner dismissed
     budget_flap_until: Optional[datetime] = None  # 24 h auto-shutdown cooldown after a restore
     created: datetime = field(default_factory=utcnow)
+    scale_overrides: Set[str] = field(default_factory=set)  # services with scale-override on (autoscale.py)
+    triggers_overrides: Dict[str, Dict[str, Any]] = field(default_factory=dict)  # service -> triggers override
     _manifest_cache: Dict[str, Manifest] = field(default_factory=dict)
 
     def manifest_of(self, release_id: str) -> Manifest:
@@ -286,6 +288,13 @@ def budget_dump(app: App) -> Optional[Dict[str, Any]]:
     }
 
 
+def autoscale_dump(app: App) -> Dict[str, Any]:
+    """The app's scale overrides and triggers overrides (autoscale.py)."""
+    from .autoscale import dump
+
+    return dump(app)
+
+
 class Rack:
     """One emulated rack."""
 
@@ -326,6 +335,7 @@ class Rack:
                 "promotions": list(app.promotions),
                 "budget": budget_dump(app),
                 "files": {p.id: p.files_dump() for p in app.processes.values() if p.files},
+                **autoscale_dump(app),
             }
         return {
             "name": self.name,

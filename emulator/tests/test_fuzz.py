@@ -22,7 +22,11 @@ from .conftest import deploy, ws_frames
 ALLOWED_500 = re.compile(
     r'(" not found$|^strconv\.|^no release for app: |^no such service: |^no such resource: |^parsing time |'
     r"^invalid certificate|^invalid private key|^gzip: invalid header|build\.json|already exists$|"
-    r"^invalid app name: |^json: cannot unmarshal|^invalid character|^time: |^unable to upgrade|^dial tcp )"
+    r"^invalid app name: |^json: cannot unmarshal|^invalid character|^time: |^unable to upgrade|^dial tcp |"
+    # the rack's untyped errors of the scale-override and triggers routes (autoscale.py)
+    r"^service not found: |^unknown trigger type |^threshold must be positive$|^percent triggers must |"
+    r"^threshold edits require |^HPA-backed override |^trigger \S+ not present |^at least one trigger |"
+    r"^min must be |^max must be |^duplicate trigger type |^GPU autoscale requires |^CPU and memory triggers )"
 )
 PARAM_NAMES = [
     "name",
@@ -73,6 +77,10 @@ PARAM_NAMES = [
     "chain",
     "action",
     "data",
+    "active",
+    "opts",
+    "type",
+    "threshold",
 ]
 HEADER_NAMES = [
     "Command",
@@ -90,6 +98,10 @@ HEADER_NAMES = [
 ]
 SAMPLE_VALUES = [
     "",
+    '{"min": 1, "max": 3, "triggers": [{"type": "cpu", "threshold": 50}]}',
+    '{"min": "x", "triggers": [{"type": 5}]}',
+    "NaN",
+    "1e400",
     "true",
     "false",
     "0",

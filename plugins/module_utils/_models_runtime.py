@@ -74,6 +74,8 @@ class Service(ConvoxModel):
     cold_start: Optional[bool] = None
     autoscale: Optional[ServiceAutoscaleState] = None
     agent: Optional[bool] = None
+    scale_override_active: Optional[bool] = None  # 3.24.6+; None on an older rack
+    triggers_override_active: Optional[bool] = None  # 3.24.6+; None on an older rack
 
 
 class BalancerPort(ConvoxModel):

@@ -266,6 +266,8 @@ SHAPES: Dict[str, Tuple[Tuple[str, str, str, Any, Optional[str]], ...]] = {
         ("cold_start", "cold-start", "opt_bool", None, None),
         ("autoscale", "autoscale", "model", None, "ServiceAutoscaleState"),
         ("agent", "agent", "opt_bool", None, None),
+        ("scale_override_active", "scale-override-active", "opt_bool", None, None),
+        ("triggers_override_active", "triggers-override-active", "opt_bool", None, None),
     ),
     "ServiceAutoscaleState": (
         ("enabled", "enabled", "bool", False, None),

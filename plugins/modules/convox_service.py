@@ -59,6 +59,57 @@ options:
     description:
       - Upper bound of the autoscaling range, from 0 to 150000. See O(min).
     type: int
+  scale_override:
+    description:
+      - Turn the service's scale override on (V(true)) or off (V(false)).
+      - While it is on, a promote keeps the service's current process count (even 0) instead
+        of the count of the manifest's C(scale.count); the override alone changes no count.
+      - Needs a rack of version 3.24.6 or later; on an older rack the task fails before anything is sent.
+    type: bool
+  autoscale:
+    description:
+      - V(true) puts a Console-driven autoscaler on the service (the rack's "triggers override"), which
+        replaces the autoscaling of the manifest until it is removed. O(autoscale_min), O(autoscale_max) and
+        O(autoscale_triggers) are then required.
+      - V(false) removes it (nothing to do when there is none); the rack then scales the service back to the
+        manifest's minimum (1 when that is 0) and the manifest's autoscaling applies again.
+      - Compared with the service as the rack lists it; thresholds are compared as whole numbers (the rack
+        lists them so), and a trigger type that is not in O(autoscale_triggers) must not be on the autoscaler.
+      - Turning it on, or changing the trigger types, sets the process count to O(autoscale_min). A change of
+        only O(autoscale_min) or O(autoscale_max) is a range scale of the autoscaler, and a change of only
+        thresholds updates them in place; neither moves the count (a range scale is refused while the app's
+        cost budget blocks deploys).
+      - O(count) can only go with V(false).
+      - Needs a rack of version 3.24.6 or later; on an older rack the task fails before anything is sent.
+    type: bool
+  autoscale_min:
+    description:
+      - Fewest processes of the autoscaler, from 0 to 150000. V(0) (scale to zero) needs a
+        V(gpuUtilization) or V(queueDepth) trigger. Only with O(autoscale=true).
+    type: int
+  autoscale_max:
+    description:
+      - Most processes of the autoscaler, from 1 to 150000, at least O(autoscale_min). Only with O(autoscale=true).
+    type: int
+  autoscale_triggers:
+    description:
+      - What drives the autoscaler, one entry per type. Only with O(autoscale=true).
+      - V(gpuUtilization) needs a service with a GPU (C(scale.gpu) in C(convox.yml)); V(gpuUtilization)
+        and V(queueDepth) need KEDA and GPU telemetry on the rack.
+    type: list
+    elements: dict
+    suboptions:
+      type:
+        description:
+          - V(cpu), V(memory), V(gpuUtilization) (percent of the request) or V(queueDepth) (requests waiting).
+        type: str
+        required: true
+        choices: [cpu, memory, gpuUtilization, queueDepth]
+      threshold:
+        description:
+          - Target value; more than 0, and at most 100 for the percent types (at most 1000000 for V(queueDepth)).
+        type: float
+        required: true
   state:
     description:
       - V(present) makes the service match the given options.
@@ -71,7 +122,11 @@ options:
     description:
       - After a change, wait until the rack lists the service with the new values and, when
         O(count) is given, until that many of its processes are running.
+      - After turning O(autoscale) on or off (or changing its trigger types), also wait until as many
+        processes run as the service's count then is.
 notes:
+  - O(min) and O(max) are a range scale of the service; with O(autoscale=true) use O(autoscale_min) and
+    O(autoscale_max) instead (they are mutually exclusive).
   - A change of scale or size rolls the service's processes; the app itself stays V(running).
 seealso:
   - module: convox.convox.convox_service_info
@@ -85,6 +140,32 @@ EXAMPLES = r"""
     name: web
     count: 3
     memory: 512
+
+- name: Autoscale web from 2 to 10 processes on CPU and memory (racks 3.24.6 and later)
+  convox.convox.convox_service:
+    app: myapp
+    name: web
+    autoscale: true
+    autoscale_min: 2
+    autoscale_max: 10
+    autoscale_triggers:
+      - type: cpu
+        threshold: 70
+      - type: memory
+        threshold: 80
+
+- name: Keep web's count across deploys while it is tuned by hand
+  convox.convox.convox_service:
+    app: myapp
+    name: web
+    scale_override: true
+
+- name: Hand web's scaling back to convox.yml
+  convox.convox.convox_service:
+    app: myapp
+    name: web
+    scale_override: false
+    autoscale: false
 
 - name: Restart the worker service
   convox.convox.convox_service:
@@ -152,15 +233,63 @@ service:
       type: list
       elements: dict
       sample: [{"balancer": 443, "certificate": "", "container": 3000}]
+    scale_override_active:
+      description: Whether the scale override is on (V(null) on racks older than 3.24.6).
+      type: bool
+      sample: false
+    triggers_override_active:
+      description: Whether a Console-driven autoscaler (O(autoscale)) is on (V(null) on racks older than 3.24.6).
+      type: bool
+      sample: true
+    autoscale:
+      description:
+        - The service's autoscaling as the rack reports it (from O(autoscale) or from the manifest), or V(null).
+        - C(enabled), the thresholds C(cpu_threshold), C(mem_threshold), C(gpu_threshold), C(queue_threshold)
+          (whole numbers, V(null) when that trigger is not used), C(metric_name) and C(custom_triggers).
+      type: dict
+      sample: {"enabled": true, "cpu_threshold": 70, "mem_threshold": 80, "gpu_threshold": null}
 """
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
-from ansible_collections.convox.convox.plugins.module_utils._tasks import DeclarativeResource, merge_desired
+from ansible_collections.convox.convox.plugins.module_utils._tasks import (
+    DeclarativeResource,
+    compare_subset,
+    merge_desired,
+)
 from ansible_collections.convox.convox.plugins.module_utils._views import process_view, service_view
 
 SCALE_KEYS = ("count", "cpu", "memory", "gpu", "min", "max")
+TRIGGER_TYPES = ("cpu", "memory", "gpuUtilization", "queueDepth")
+# the key of each trigger type's threshold in the service's ``autoscale`` as the rack lists it
+THRESHOLD_KEYS = {
+    "cpu": "cpu_threshold",
+    "memory": "mem_threshold",
+    "gpuUtilization": "gpu_threshold",
+    "queueDepth": "queue_threshold",
+}
+MAX_QUEUE_DEPTH = 1_000_000
+
+
+def triggers_problem(value: Any, secret: bool) -> Optional[str]:
+    """What is wrong with ``autoscale_triggers`` (Ansible has checked the types and choices)."""
+    if not isinstance(value, list):
+        return "must be a list"
+    if not value:
+        return "needs at least one trigger"
+    seen: List[str] = []
+    for index, trigger in enumerate(value):
+        if not isinstance(trigger, dict):
+            return f"[{index}] must be a mapping with type and threshold"
+        kind, threshold = trigger.get("type"), trigger.get("threshold")
+        if kind in seen:
+            return f"has two triggers of type {kind} ([{index}])"
+        seen.append(str(kind))
+        limit = MAX_QUEUE_DEPTH if kind == "queueDepth" else 100
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= limit:
+            return f"[{index}].threshold must be more than 0 and at most {limit}, got {threshold!r}"
+    return None
 
 
 class Service(DeclarativeResource):
@@ -173,7 +302,24 @@ class Service(DeclarativeResource):
         "gpu": {"type": "int"},
         "min": {"type": "int"},
         "max": {"type": "int"},
+        "scale_override": {"type": "bool"},
+        "autoscale": {"type": "bool"},
+        "autoscale_min": {"type": "int"},
+        "autoscale_max": {"type": "int"},
+        "autoscale_triggers": {
+            "type": "list",
+            "elements": "dict",
+            "options": {
+                "type": {"type": "str", "required": True, "choices": list(TRIGGER_TYPES)},
+                "threshold": {"type": "float", "required": True},
+            },
+        },
         "state": {"type": "str", "choices": ["present", "restarted"], "default": "present"},
+    }
+    module_options = {
+        "mutually_exclusive": [["min", "autoscale_min"], ["max", "autoscale_max"]],
+        "required_by": {"autoscale_min": "autoscale", "autoscale_max": "autoscale", "autoscale_triggers": "autoscale"},
+        "required_if": [["autoscale", True, ["autoscale_min", "autoscale_max", "autoscale_triggers"]]],
     }
     wait_options = True
     checks = {
@@ -183,6 +329,9 @@ class Service(DeclarativeResource):
         "cpu": [checks.between(0, checks.MAX_CPU, "millicores")],
         "memory": [checks.between(0, checks.MAX_MEMORY, "MiB")],
         "gpu": [checks.between(0, checks.MAX_GPU)],
+        "autoscale_min": [checks.between(0, checks.MAX_COUNT)],
+        "autoscale_max": [checks.between(1, checks.MAX_COUNT)],
+        "autoscale_triggers": [triggers_problem],
     }
     result_key = "service"
     kind = "service"
@@ -194,17 +343,107 @@ class Service(DeclarativeResource):
         low, high = self.params.get("min"), self.params.get("max")
         if low is not None and high is not None and low > high:
             self.cm.fail(f"Option min ({low}) is larger than max ({high}). Nothing was sent to the rack.")
+        autoscale = self.params.get("autoscale")
+        if autoscale is False:
+            given = [key for key in ("autoscale_min", "autoscale_max", "autoscale_triggers") if self.params.get(key)]
+            if given:
+                self.fail_input(given[0], "is only used with autoscale true (autoscale false removes the autoscaler)")
+        if autoscale:
+            low, high = self.params["autoscale_min"], self.params["autoscale_max"]
+            if low > high:
+                self.fail_input("autoscale_min", f"({low}) is larger than autoscale_max ({high})")
+            kinds = {t["type"] for t in self.params["autoscale_triggers"]}
+            if low == 0 and not kinds & {"gpuUtilization", "queueDepth"}:
+                self.fail_input(
+                    "autoscale_min", "0 needs a gpuUtilization or queueDepth trigger (cpu and memory keep 1 process)"
+                )
+            if self.params.get("count") is not None:
+                self.fail_input("count", "cannot go with autoscale true: the autoscaler sets the count")
+
+    def fail_input(self, option: str, problem: str) -> None:
+        self.cm.fail(
+            f"Option {option} {problem}. Nothing was sent to the rack.",
+            failure={"kind": "InputError", "option": option},
+        )
+
+    def autoscale(self) -> Optional[Dict[str, Any]]:
+        """The autoscaler asked for: ``None`` (not managed), ``{"enabled": False}`` or the whole of it."""
+        if self.params.get("autoscale") is None:
+            return None
+        if not self.params["autoscale"]:
+            return {"enabled": False}
+        return {
+            "enabled": True,
+            "min": self.params["autoscale_min"],
+            "max": self.params["autoscale_max"],
+            "triggers": self.params["autoscale_triggers"],
+        }
 
     def read(self) -> Optional[Dict[str, Any]]:
         app, name = self.params["app"], self.params["name"]
-        return self.service_of(app, name, "Services are declared in convox.yml; deploy a release that has it first.")
+        service = self.service_of(app, name, "Services are declared in convox.yml; deploy a release that has it first.")
+        if service is not None and service.get("scale_override_active") is None:
+            wanted = [key for key in ("scale_override", "autoscale") if self.params.get(key) is not None]
+            if wanted:
+                self.cm.fail(
+                    f"Option {wanted[0]} needs a rack of version 3.24.6 or later: {self.cm.rack_label} lists "
+                    f"service {name} of app {app} without a scale override state (an older rack has neither "
+                    "scale overrides nor autoscale triggers). Nothing was sent to the rack.",
+                    failure={"kind": "Unsupported", "option": wanted[0], "needs": "3.24.6"},
+                    service=service_view(service),
+                )
+        return service
 
     def desired(self) -> Dict[str, Any]:
-        return {key: self.params.get(key) for key in SCALE_KEYS}
+        desired: Dict[str, Any] = {key: self.params.get(key) for key in SCALE_KEYS}
+        if self.params.get("scale_override") is not None:
+            desired["scale_override_active"] = bool(self.params["scale_override"])
+        autoscale = self.autoscale()
+        if autoscale is not None:
+            enabled = autoscale["enabled"]
+            desired["triggers_override_active"] = enabled
+            if enabled:
+                desired["min"], desired["max"] = autoscale["min"], autoscale["max"]
+                wanted = {t["type"]: int(t["threshold"]) for t in autoscale["triggers"]}
+                desired["autoscale"] = {key: wanted.get(kind) for kind, key in THRESHOLD_KEYS.items()}
+                desired["autoscale"]["enabled"] = True
+        return desired
+
+    def compare(self, current: Dict[str, Any], desired: Dict[str, Any]) -> Dict[str, Tuple[Any, Any]]:
+        plain = {key: value for key, value in desired.items() if key != "autoscale"}
+        differences = compare_subset(current, plain)
+        want = desired.get("autoscale")
+        if want is not None:
+            have = current.get("autoscale") if isinstance(current.get("autoscale"), dict) else {}
+            changed = [key for key, value in want.items() if have.get(key) != value]
+            if changed:
+                differences["autoscale"] = ({k: have.get(k) for k in changed}, {k: want[k] for k in changed})
+        return differences
 
     def predict_create(self, desired: Dict[str, Any]) -> Dict[str, Any]:
         """Check mode only, when the app or the service comes from an earlier task of the play."""
-        return merge_desired({"name": self.params["name"]}, desired)
+        return self.predict_update({"name": self.params["name"]}, desired)
+
+    def predict_update(self, current: Dict[str, Any], desired: Dict[str, Any]) -> Dict[str, Any]:
+        predicted = merge_desired(current, {k: v for k, v in desired.items() if k != "autoscale"})
+        if desired.get("autoscale") is not None:
+            predicted["autoscale"] = {"metric_name": None, "custom_triggers": None, **desired["autoscale"]}
+            if self._enable_needed(current, desired):
+                predicted["count"] = desired["min"]
+        elif desired.get("triggers_override_active") is False and current.get("triggers_override_active"):
+            predicted["autoscale"] = None
+        return predicted
+
+    @staticmethod
+    def _enable_needed(current: Dict[str, Any], desired: Dict[str, Any]) -> bool:
+        """Whether the autoscaler must be (re)created: none is on, or its trigger types change."""
+        want = desired.get("autoscale")
+        if want is None:
+            return False
+        if not current.get("triggers_override_active"):
+            return True
+        have = current.get("autoscale") if isinstance(current.get("autoscale"), dict) else {}
+        return any((have.get(key) is None) != (want.get(key) is None) for key in THRESHOLD_KEYS.values())
 
     def view(self, state: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         return service_view(state)
@@ -212,15 +451,43 @@ class Service(DeclarativeResource):
     def extra(self, before: Optional[Dict[str, Any]], after: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         return {"restarted": True} if self.params["state"] == "restarted" else {}
 
-    def send(self, desired: Dict[str, Any], differences: Dict[str, Tuple[Any, Any]]) -> None:
-        changes = {key: desired[key] for key in differences}
-        self.client.services.update(self.params["app"], self.params["name"], **changes)
+    def send(self, current: Dict[str, Any], desired: Dict[str, Any], differences: Dict[str, Tuple[Any, Any]]) -> bool:
+        """The writes, in order: autoscaler, scale, scale override. True when the autoscaler was
+        created or removed (the rack then moves the count itself)."""
+        app, name = self.params["app"], self.params["name"]
+        services = self.client.services
+        moved = False
+        autoscale = self.autoscale()
+        if autoscale is not None and "triggers_override_active" in differences and autoscale["enabled"] is False:
+            services.triggers_disable(app, name)
+            moved = True
+        elif autoscale is not None and self._enable_needed(current, desired):
+            triggers = [{"type": t["type"], "threshold": t["threshold"]} for t in autoscale["triggers"]]
+            services.triggers_enable(app, name, min=autoscale["min"], max=autoscale["max"], triggers=triggers)
+            moved = True
+        elif autoscale is not None and autoscale["enabled"] is not False:
+            bounds = {key: desired[key] for key in ("min", "max") if key in differences}
+            if bounds:  # a range scale of the autoscaler: the count stays
+                services.update(app, name, **bounds)
+            for trigger in autoscale["triggers"]:
+                key = THRESHOLD_KEYS[trigger["type"]]
+                if key in differences.get("autoscale", ({}, {}))[1]:
+                    services.triggers_threshold(app, name, trigger["type"], trigger["threshold"])
+        ranged = autoscale is not None and autoscale["enabled"] is not False  # min/max belong to the autoscaler
+        scale = {
+            key: desired[key] for key in SCALE_KEYS if key in differences and not (ranged and key in ("min", "max"))
+        }
+        if scale:
+            services.update(app, name, **scale)
+        if "scale_override_active" in differences:
+            services.scale_override(app, name, desired["scale_override_active"])
+        return moved
 
     def update(
         self, current: Dict[str, Any], desired: Dict[str, Any], differences: Dict[str, Tuple[Any, Any]]
     ) -> Dict[str, Any]:
-        self.send(desired, differences)
-        return self.wait_for(desired) if self.cm.wait else (self.read() or {})
+        moved = self.send(current, desired, differences)
+        return self.wait_for(desired, moved) if self.cm.wait else (self.read() or {})
 
     def state_restarted(self, current: Dict[str, Any]) -> Tuple[bool, Dict[str, Any]]:
         """Apply any given scale options, then roll the service's processes (always a change)."""
@@ -228,15 +495,17 @@ class Service(DeclarativeResource):
         differences = self.compare(current, desired)
         if self.cm.check_mode:
             return True, (self.predict_update(current, desired) if differences else current)
+        moved = False
         if differences:
             self.cm.set_context("update", self.target)
-            self.send(desired, differences)
+            moved = self.send(current, desired, differences)
         self.cm.set_context("restart", self.target)
         self.client.services.restart(self.params["app"], self.params["name"])
-        return True, (self.wait_for(desired) if self.cm.wait and differences else (self.read() or {}))
+        return True, (self.wait_for(desired, moved) if self.cm.wait and differences else (self.read() or {}))
 
-    def wait_for(self, desired: Dict[str, Any]) -> Dict[str, Any]:
-        """Poll until the service shows ``desired`` and, with a count, that many processes run."""
+    def wait_for(self, desired: Dict[str, Any], moved: bool = False) -> Dict[str, Any]:
+        """Poll until the service shows ``desired`` and, with a count (or after the autoscaler was
+        created or removed: the service's count), that many processes run."""
         app, name = self.params["app"], self.params["name"]
         what = f"service {name} of app {app} to scale"
         self.cm.set_context("wait for", what)
@@ -244,9 +513,12 @@ class Service(DeclarativeResource):
         def probe() -> Tuple[bool, Dict[str, Any]]:
             service = self.read() or {}
             settled = not self.compare(service, desired)
-            if settled and desired.get("count") is not None:
+            count = (
+                desired.get("count") if desired.get("count") is not None else (service.get("count") if moved else None)
+            )
+            if settled and count is not None:
                 processes = [process_view(p) for p in self.client.processes.list(app, service=name) or []]
-                settled = len([p for p in processes if p.get("status") == "running"]) == int(desired["count"])
+                settled = len([p for p in processes if p.get("status") == "running"]) == int(count)
             return settled, service
 
         def timed_out(service: Any) -> None:

@@ -10,7 +10,7 @@ short_description: List the services of a Convox app with their scale and ports
 version_added: 0.1.0
 description:
   - Returns the services of an app as the rack lists them, with their process count, size,
-    scale range and ports.
+    scale range and ports, and (racks 3.24.6 and later) their scale override and autoscaling.
   - An app without a promoted release has no services; the list is then empty.
 author:
   - convox.convox contributors (!UNKNOWN)
@@ -94,6 +94,46 @@ services:
       type: list
       elements: dict
       sample: [{"balancer": 443, "certificate": "", "container": 3000}]
+    scale_override_active:
+      description:
+        - Whether the service's scale override is on (a promote then keeps its count); V(null) on racks older
+          than 3.24.6. Set with O(convox.convox.convox_service#module:scale_override).
+      type: bool
+      sample: false
+    triggers_override_active:
+      description:
+        - Whether a Console-driven autoscaler is on; V(null) on racks older than 3.24.6. Set with
+          O(convox.convox.convox_service#module:autoscale).
+      type: bool
+      sample: true
+    autoscale:
+      description:
+        - The service's autoscaling as the rack reports it (from the manifest or a Console-driven autoscaler),
+          V(null) when it has none.
+      type: dict
+      contains:
+        enabled:
+          description: Whether autoscaling is on.
+          type: bool
+        cpu_threshold:
+          description: CPU target, percent (V(null) when not a trigger).
+          type: int
+        mem_threshold:
+          description: Memory target, percent (V(null) when not a trigger).
+          type: int
+        gpu_threshold:
+          description: GPU utilization target, percent (V(null) when not a trigger).
+          type: int
+        queue_threshold:
+          description: Queue depth target (V(null) when not a trigger).
+          type: int
+        metric_name:
+          description: Prometheus metric of a GPU or queue trigger declared in the manifest.
+          type: str
+        custom_triggers:
+          description: Number of custom KEDA triggers in the manifest.
+          type: int
+      sample: {"enabled": true, "cpu_threshold": 70, "mem_threshold": null, "gpu_threshold": null}
 """
 
 from typing import Any, Dict, List

@@ -169,6 +169,35 @@ def test_services(client, rack, tmp_path):
         client.services.restart("myapp", "nope")
 
 
+def test_service_scale_override_and_triggers(client, rack, tmp_path):
+    deploy(client, "myapp", tmp_path / "src")
+    web = client.services.list("myapp")[0]
+    assert (web.scale_override_active, web.triggers_override_active) == (False, False)
+    client.services.scale_override("myapp", "web", True)
+    client.services.triggers_enable("myapp", "web", min=2, max=5, triggers=[{"type": "cpu", "threshold": 60}])
+    web = client.services.list("myapp")[0]
+    assert (web.scale_override_active, web.triggers_override_active) == (True, True)
+    assert (web.count, web.min, web.max, web.autoscale.enabled, web.autoscale.cpu_threshold) == (2, 2, 5, True, 60)
+    client.services.triggers_threshold("myapp", "web", "memory", 75)
+    assert client.services.list("myapp")[0].autoscale.mem_threshold == 75
+    state = rack.rack_state()["apps"]["myapp"]
+    assert state["scale_overrides"] == ["web"]
+    assert state["triggers_overrides"]["web"]["triggers"] == {"cpu": 60.0, "memory": 75.0}
+    assert sent(rack, "POST", "/apps/myapp/services/web/triggers/enable")[0]["form"] == {
+        "opts": '{"min":2,"max":5,"triggers":[{"type":"cpu","threshold":60}]}'
+    }
+    client.services.triggers_disable("myapp", "web")
+    client.services.scale_override("myapp", "web", False)
+    web = client.services.list("myapp")[0]
+    assert (web.scale_override_active, web.triggers_override_active, web.autoscale) == (False, False, None)
+    with pytest.raises(e.ConvoxError, match="threshold edits require an active triggers override"):
+        client.services.triggers_threshold("myapp", "web", "cpu", 50)
+    with pytest.raises(e.ConvoxError, match="max must be >= min"):
+        client.services.triggers_enable("myapp", "web", min=3, max=2, triggers=[{"type": "cpu", "threshold": 60}])
+    with pytest.raises(e.ConvoxNotFoundError):
+        client.services.triggers_disable("myapp", "nope")
+
+
 def test_processes(client, rack, tmp_path):
     _build, release = deploy(client, "myapp", tmp_path / "src")
     process = client.processes.run("myapp", "web", command="sleep 30", environment={"A": "1"}, memory=128)

@@ -55,6 +55,19 @@ step("release missing", "convox_release", {"app": "cmp", "release": "RNOSUCHREL1
 step("service scale check", "convox_service", {"app": "cmp", "name": "web", "count": 2}, check=True, diff=True)
 step("service scale", "convox_service", {"app": "cmp", "service": "web", "count": 2})
 step("service bad count", "convox_service", {"app": "cmp", "name": "web", "count": -1})
+AUTOSCALE = {
+    "autoscale": True,
+    "autoscale_min": 1,
+    "autoscale_max": 3,
+    "autoscale_triggers": [{"type": "cpu", "threshold": 70}],
+}
+step("service autoscale check", "convox_service", {"app": "cmp", "name": "web", **AUTOSCALE}, check=True, diff=True)
+step(
+    "service autoscale", "convox_service", {"app": "cmp", "name": "web", "scale_override": True, **AUTOSCALE}, diff=True
+)
+step("service autoscale again", "convox_service", {"app": "cmp", "name": "web", "scale_override": True, **AUTOSCALE})
+step("service autoscale with count", "convox_service", {"app": "cmp", "name": "web", "count": 2, **AUTOSCALE})
+step("service autoscale off", "convox_service", {"app": "cmp", "name": "web", "autoscale": False}, diff=True)
 step("service_info", "convox_service_info", {"app": "cmp"})
 step("process_info", "convox_process_info", {"app": "cmp"})
 step("process absent without id", "convox_process", {"app": "cmp", "state": "absent"})

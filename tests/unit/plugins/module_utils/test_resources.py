@@ -330,6 +330,61 @@ CASES = [
         ok(),
         None,
     ),
+    (
+        "services.scale_override",
+        lambda c: c.services.scale_override("myapp", "web", False),
+        "POST",
+        "/apps/myapp/services/web/scale-override",
+        [],
+        [("active", "false")],
+        {},
+        ok(),
+        lambda r: r is None,
+    ),
+    (
+        "services.triggers_enable",
+        lambda c: c.services.triggers_enable(
+            "myapp",
+            "web",
+            min=1,
+            max=4,
+            triggers=[{"type": "cpu", "threshold": 70.0}, {"type": "queueDepth", "threshold": 2.5}],
+        ),
+        "POST",
+        "/apps/myapp/services/web/triggers/enable",
+        [],
+        [
+            (
+                "opts",
+                '{"min":1,"max":4,"triggers":[{"type":"cpu","threshold":70},{"type":"queueDepth","threshold":2.5}]}',
+            )
+        ],
+        {},
+        ok(),
+        lambda r: r is None,
+    ),
+    (
+        "services.triggers_disable",
+        lambda c: c.services.triggers_disable("myapp", "web"),
+        "POST",
+        "/apps/myapp/services/web/triggers/disable",
+        [],
+        b"",
+        {},
+        ok(),
+        None,
+    ),
+    (
+        "services.triggers_threshold",
+        lambda c: c.services.triggers_threshold("myapp", "web", "memory", 55),
+        "POST",
+        "/apps/myapp/services/web/triggers/threshold",
+        [],
+        [("threshold", "55"), ("type", "memory")],
+        {},
+        ok(),
+        lambda r: r is None,
+    ),
     # processes
     (
         "processes.list",
@@ -1115,6 +1170,13 @@ def test_path_segments_are_quoted(client, router):
         lambda c: c.budget.set("myapp", monthly_cap_usd="lots"),
         lambda c: c.budget.set("myapp", monthly_cap_usd=float("inf")),
         lambda c: c.budget.set("myapp", at_cap_action="panic"),
+        lambda c: c.services.scale_override("myapp", "", True),
+        lambda c: c.services.triggers_enable("myapp", "web", min=1, max=2, triggers=[{"type": "disk", "threshold": 5}]),
+        lambda c: c.services.triggers_enable(
+            "myapp", "web", min=1, max=2, triggers=[{"type": "cpu", "threshold": "x"}]
+        ),
+        lambda c: c.services.triggers_threshold("myapp", "web", "cpu", float("nan")),
+        lambda c: c.services.triggers_threshold("myapp", "web", "gpu", 50),
     ],
 )
 def test_bad_input_sends_nothing(client, router, call):

@@ -28,6 +28,7 @@ SECRET = "env-secret-value-9931"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyIjoieCJ9.c2lnbmF0dXJl"
 PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAsecretkeymaterial\n-----END OPENSSH PRIVATE KEY-----\n"
 WRITES = ("update", "restart", "stop", "run", "run_attached", "terminate", "keyroll", "jwt", "jwt_rotate")
+WRITES += ("scale_override", "triggers_enable", "triggers_disable", "triggers_threshold")
 
 
 class Area:
@@ -614,3 +615,211 @@ def test_rack_update_refused_by_a_pre_3_24_1_rack(run_module: Any, fake: FakeCli
     fake.answers["system.update"] = api_error(errors.ConvoxServerError, 500, "kube is down", "PUT", "/system")
     other = run_module(convox_rack, {"count": 4})
     assert "kube is down" in other["msg"] and "convox rack params set" not in other["msg"]
+
+
+# -- convox_service: scale override and autoscale (3.24.6+) -------------------------------------
+
+KEYS = {
+    "cpu": "cpu_threshold",
+    "memory": "mem_threshold",
+    "gpuUtilization": "gpu_threshold",
+    "queueDepth": "queue_threshold",
+}
+
+
+class AutoscaleRack:
+    """A 3.24.6 rack's view of service web: scale override, triggers override, count."""
+
+    def __init__(self, fake: FakeClient, old: bool = False) -> None:
+        self.web: Dict[str, Any] = dict(services()[1])
+        if not old:
+            self.web.update({"scale_override_active": False, "triggers_override_active": False, "autoscale": None})
+        fake.answers["services.list"] = lambda app: [dict(self.web)]
+        fake.answers["processes.list"] = lambda app, service=None: [
+            {"id": f"web-{i}", "status": "running"} for i in range(self.web["count"])
+        ]
+        fake.answers["services.scale_override"] = lambda app, name, active: self.web.update(
+            scale_override_active=active
+        )
+        fake.answers["services.triggers_enable"] = self.enable
+        fake.answers["services.triggers_disable"] = self.disable
+        fake.answers["services.triggers_threshold"] = self.threshold
+        fake.answers["services.update"] = lambda app, name, **kw: self.web.update(kw)
+
+    def enable(self, app: str, name: str, *, min: int, max: int, triggers: List[Dict[str, Any]]) -> None:
+        scale = {"enabled": True, "metric_name": None, "custom_triggers": None, **dict.fromkeys(KEYS.values())}
+        scale.update({KEYS[t["type"]]: int(t["threshold"]) for t in triggers})
+        self.web.update(triggers_override_active=True, autoscale=scale, min=min, max=max, count=min)
+
+    def disable(self, app: str, name: str) -> None:
+        self.web.update(triggers_override_active=False, autoscale=None, min=1, max=4, count=1)
+
+    def threshold(self, app: str, name: str, kind: str, value: float) -> None:
+        self.web["autoscale"][KEYS[kind]] = int(value)
+
+
+AUTOSCALE = {
+    "autoscale": True,
+    "autoscale_min": 2,
+    "autoscale_max": 6,
+    "autoscale_triggers": [{"type": "cpu", "threshold": 70}, {"type": "memory", "threshold": 80.5}],
+}
+
+
+def test_service_autoscale_enable_is_idempotent_and_waits_for_the_new_count(run_module: Any, fake: FakeClient) -> None:
+    rack = AutoscaleRack(fake)
+    args = {"app": "myapp", "name": "web", **AUTOSCALE, "scale_override": True}
+    checked = run_module(convox_service, args, check=True, diff=True)
+    assert checked["changed"] is True and fake.writes == []
+    predicted = checked["service"]
+    assert (predicted["count"], predicted["min"], predicted["max"]) == (2, 2, 6)
+    assert predicted["autoscale"]["cpu_threshold"] == 70 and predicted["autoscale"]["mem_threshold"] == 80
+    assert predicted["scale_override_active"] is True and predicted["triggers_override_active"] is True
+    result = run_module(convox_service, args, diff=True)
+    assert result["changed"] is True
+    assert fake.writes == ["services.triggers_enable", "services.scale_override"]
+    enable = fake.call("services.triggers_enable")
+    assert enable[2] == {
+        "min": 2,
+        "max": 6,
+        "triggers": [{"type": "cpu", "threshold": 70.0}, {"type": "memory", "threshold": 80.5}],
+    }
+    assert result["service"] == predicted  # the check-mode prediction was right
+    assert result["diff"]["before"]["triggers_override_active"] is False
+    assert "processes.list" in fake.ops  # waited for the count the autoscaler set
+    fake.calls.clear()
+    again = run_module(convox_service, args)
+    assert again["changed"] is False and fake.writes == []
+    assert rack.web["count"] == 2
+
+
+def test_service_autoscale_bounds_and_thresholds_change_in_place(run_module: Any, fake: FakeClient) -> None:
+    rack = AutoscaleRack(fake)
+    run_module(convox_service, {"app": "myapp", "name": "web", **AUTOSCALE})
+    rack.web["count"] = 5  # the autoscaler scaled up
+    fake.calls.clear()
+    triggers = [{"type": "cpu", "threshold": 60}, {"type": "memory", "threshold": 80}]
+    changed = dict(AUTOSCALE, autoscale_max=8, autoscale_triggers=triggers)
+    result = run_module(convox_service, {"app": "myapp", "name": "web", **changed})
+    assert result["changed"] is True
+    assert fake.writes == ["services.update", "services.triggers_threshold"]
+    assert fake.call("services.update")[2] == {"max": 8}
+    assert fake.call("services.triggers_threshold")[1] == ("myapp", "web", "cpu", 60.0)
+    assert rack.web["count"] == 5  # neither moved the count
+    # a different set of trigger types re-creates the autoscaler
+    fake.calls.clear()
+    cpu_only = dict(changed, autoscale_triggers=[{"type": "cpu", "threshold": 60}])
+    assert run_module(convox_service, {"app": "myapp", "name": "web", **cpu_only})["changed"] is True
+    assert fake.writes == ["services.triggers_enable"]
+    assert rack.web["autoscale"]["mem_threshold"] is None
+
+
+def test_service_autoscale_disable_and_scale_override_off(run_module: Any, fake: FakeClient) -> None:
+    rack = AutoscaleRack(fake)
+    off = {"app": "myapp", "name": "web", "autoscale": False, "scale_override": False}
+    assert run_module(convox_service, off)["changed"] is False and fake.writes == []
+    run_module(convox_service, {"app": "myapp", "name": "web", **AUTOSCALE, "scale_override": True})
+    fake.calls.clear()
+    checked = run_module(convox_service, off, check=True)
+    assert checked["changed"] is True and checked["service"]["autoscale"] is None and fake.writes == []
+    result = run_module(convox_service, dict(off, count=3))
+    assert result["changed"] is True
+    assert fake.writes == ["services.triggers_disable", "services.update", "services.scale_override"]
+    assert fake.call("services.update")[2] == {"count": 3}
+    assert (rack.web["count"], rack.web["triggers_override_active"], rack.web["scale_override_active"]) == (
+        3,
+        False,
+        False,
+    )
+
+
+def test_service_autoscale_refused_on_an_older_rack_before_any_write(run_module: Any, fake: FakeClient) -> None:
+    AutoscaleRack(fake, old=True)
+    for args in ({"scale_override": True}, AUTOSCALE, {"autoscale": False}):
+        for check in (False, True):
+            result = run_module(convox_service, {"app": "myapp", "name": "web", **args}, check=check)
+            assert result["failed"] is True
+            assert "needs a rack of version 3.24.6 or later" in result["msg"]
+            assert result["failure"]["kind"] == "Unsupported"
+    assert fake.writes == []
+    # the options of older racks still work there
+    assert run_module(convox_service, {"app": "myapp", "name": "web", "count": 2})["changed"] is False
+
+
+CPU5 = [{"type": "cpu", "threshold": 5}]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"autoscale": True, "autoscale_min": 1, "autoscale_max": 2}, "autoscale_triggers"),
+        ({"autoscale": True, "autoscale_max": 2, "autoscale_triggers": CPU5}, "autoscale_min"),
+        ({"autoscale_min": 1}, "autoscale_min"),
+        (
+            {"autoscale": True, "autoscale_min": 3, "autoscale_max": 2, "autoscale_triggers": CPU5},
+            "autoscale_min (3) is larger than autoscale_max (2)",
+        ),
+        ({"autoscale": True, "autoscale_min": 1, "autoscale_max": 0, "autoscale_triggers": CPU5}, "autoscale_max"),
+        (
+            {"autoscale": True, "autoscale_min": 1, "autoscale_max": 2, "autoscale_triggers": []},
+            "autoscale_triggers needs at least one trigger",
+        ),
+        (
+            {
+                "autoscale": True,
+                "autoscale_min": 1,
+                "autoscale_max": 2,
+                "autoscale_triggers": [{"type": "cpu", "threshold": 101}],
+            },
+            "autoscale_triggers [0].threshold must be more than 0 and at most 100",
+        ),
+        (
+            {
+                "autoscale": True,
+                "autoscale_min": 1,
+                "autoscale_max": 2,
+                "autoscale_triggers": [{"type": "queueDepth", "threshold": 0}],
+            },
+            "autoscale_triggers [0].threshold",
+        ),
+        (
+            {"autoscale": True, "autoscale_min": 1, "autoscale_max": 2, "autoscale_triggers": CPU5 + CPU5},
+            "two triggers of type cpu",
+        ),
+        (
+            {"autoscale": True, "autoscale_min": 0, "autoscale_max": 2, "autoscale_triggers": CPU5},
+            "autoscale_min 0 needs a gpuUtilization or queueDepth trigger",
+        ),
+        (
+            {
+                "autoscale": True,
+                "autoscale_min": 1,
+                "autoscale_max": 2,
+                "autoscale_triggers": [{"type": "disk", "threshold": 5}],
+            },
+            "autoscale_triggers",
+        ),
+        (
+            {"autoscale": True, "autoscale_min": 1, "autoscale_max": 2, "autoscale_triggers": [{"type": "cpu"}]},
+            "threshold",
+        ),
+        ({"autoscale": False, "autoscale_min": 1}, "autoscale_min is only used with autoscale true"),
+        (dict(AUTOSCALE, count=3), "count cannot go with autoscale true"),
+        (dict(AUTOSCALE, min=1), "mutually exclusive"),
+    ],
+)
+def test_service_autoscale_bad_input_sends_nothing(
+    run_module: Any, fake: FakeClient, args: Dict[str, Any], message: str
+) -> None:
+    result = run_module(convox_service, {"app": "myapp", "name": "web", **args})
+    assert result["failed"] is True
+    assert message in result["msg"], result["msg"]
+    assert fake.calls == []
+
+
+def test_service_info_shows_the_new_fields(run_module: Any, fake: FakeClient) -> None:
+    rack = AutoscaleRack(fake)
+    rack.web.update(scale_override_active=True)
+    result = run_module(convox_service_info, {"app": "myapp", "name": "web"})
+    assert result["services"][0]["scale_override_active"] is True
+    assert result["services"][0]["triggers_override_active"] is False
