@@ -66,6 +66,7 @@ options:
         of the count of the manifest's C(scale.count); the override alone changes no count.
       - Needs a rack of version 3.24.6 or later; on an older rack the task fails before anything is sent.
     type: bool
+    version_added: 0.2.0
   autoscale:
     description:
       - V(true) puts a Console-driven autoscaler on the service (the rack's "triggers override"), which
@@ -82,21 +83,25 @@ options:
       - O(count) can only go with V(false).
       - Needs a rack of version 3.24.6 or later; on an older rack the task fails before anything is sent.
     type: bool
+    version_added: 0.2.0
   autoscale_min:
     description:
       - Fewest processes of the autoscaler, from 0 to 150000. V(0) (scale to zero) needs a
         V(gpuUtilization) or V(queueDepth) trigger. Only with O(autoscale=true).
     type: int
+    version_added: 0.2.0
   autoscale_max:
     description:
       - Most processes of the autoscaler, from 1 to 150000, at least O(autoscale_min). Only with O(autoscale=true).
     type: int
+    version_added: 0.2.0
   autoscale_triggers:
     description:
       - What drives the autoscaler, one entry per type. Only with O(autoscale=true).
       - V(gpuUtilization) needs a service with a GPU (C(scale.gpu) in C(convox.yml)); V(gpuUtilization)
         and V(queueDepth) need KEDA and GPU telemetry on the rack.
     type: list
+    version_added: 0.2.0
     elements: dict
     suboptions:
       type:

@@ -99,12 +99,14 @@ services:
         - Whether the service's scale override is on (a promote then keeps its count); V(null) on racks older
           than 3.24.6. Set with O(convox.convox.convox_service#module:scale_override).
       type: bool
+      version_added: 0.2.0
       sample: false
     triggers_override_active:
       description:
         - Whether a Console-driven autoscaler is on; V(null) on racks older than 3.24.6. Set with
           O(convox.convox.convox_service#module:autoscale).
       type: bool
+      version_added: 0.2.0
       sample: true
     autoscale:
       description:
