@@ -141,9 +141,15 @@ def encode_headers(options: Params) -> Dict[str, str]:
     return dict(encode_pairs(options))
 
 
+# Segments made only of characters quote() leaves alone (and not "." or ".."): the usual names
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9_.~-]*\Z")
+
+
 def path_segment(value: Any, *, keep_slash: bool = False) -> str:
     """Quote one path segment (object keys and registry servers keep their ``/``)."""
-    text = str(value)
+    text = value if type(value) is str else str(value)
+    if _PLAIN_SEGMENT.match(text) is not None:
+        return text  # what quote() would give back; no "." or ".." segment, nothing to check
     if not text and not keep_slash:
         raise ConvoxInputError("an empty name cannot be part of a request path")
     if any(part in (".", "..") for part in text.split("/")):
@@ -258,6 +264,9 @@ class Transport:
             if http_client is not None
             else httpx.Client(verify=self.ssl_verify(), timeout=timeout, follow_redirects=False, trust_env=False)
         )
+        # What httpx.Client.build_request merges into every request, worked out once (see _build)
+        self._client_headers = [(name, value) for name, value in self._client.headers.multi_items()]
+        self._timeouts: Dict[float, Dict[str, Optional[float]]] = {}
 
     def __repr__(self) -> str:
         return f"Transport({self.base_url!r}, rack={self.credentials.rack!r})"
@@ -367,6 +376,31 @@ class Transport:
         delay = float(self.backoff) * float(2**attempt)
         return min(self.max_backoff, delay * (0.5 + random.random()))
 
+    def _build(
+        self, method: str, url: str, headers: Dict[str, str], body: Optional[bytes], timeout: float
+    ) -> httpx.Request:
+        """The request ``httpx.Client.build_request`` would make, for less than half its cost.
+
+        The same headers in the same order (the client's defaults, those we send replacing theirs
+        and going last, as ``Headers.update`` does), the client's cookies when it holds any, and
+        the timeout extension; the URL is absolute, so there is nothing to merge with it.
+        """
+        overridden = {name.lower() for name in headers}
+        merged = [(name, value) for name, value in self._client_headers if name.lower() not in overridden]
+        merged.extend(headers.items())
+        timeouts = self._timeouts.get(timeout)
+        if timeouts is None:
+            timeouts = self._timeouts[timeout] = httpx.Timeout(timeout).as_dict()
+        cookies = self._client.cookies
+        return httpx.Request(
+            method,
+            url,
+            headers=merged,
+            content=body,
+            cookies=cookies if cookies else None,
+            extensions={"timeout": timeouts},
+        )
+
     def _send(
         self,
         method: str,
@@ -381,13 +415,8 @@ class Transport:
         session_tried = False
         while True:
             try:
-                response = self._client.request(
-                    method,
-                    url,
-                    headers=headers,
-                    content=body,
-                    timeout=self.timeout if timeout is None else timeout,
-                )
+                request = self._build(method, url, headers, body, self.timeout if timeout is None else timeout)
+                response = self._client.send(request)
             except httpx.InvalidURL:
                 # Never echo the URL: a malformed one may carry a password in its user info.
                 raise ConvoxInputError(
