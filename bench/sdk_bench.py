@@ -198,7 +198,9 @@ def main() -> int:
                 for n in range(count):
                     func(n)
                 profiler.disable()
-                pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(int(os.environ.get("BENCH_LINES", "35")))
+                pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(
+                    int(os.environ.get("BENCH_LINES", "35"))
+                )
                 return 0
             result["list"] = run_group(emu, groups["list"], args.lists, args.rounds)
             result["env"] = run_group(emu, groups["env"], args.writes, args.rounds)

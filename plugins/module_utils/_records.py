@@ -284,10 +284,11 @@ _set_fields = Record._Record__fields.__set__  # type: ignore[attr-defined]
 _set_extra = Record._Record__extra.__set__  # type: ignore[attr-defined]
 
 
-def _build(name: str, data: Any) -> Record:
+def _build(name: str, data: Any, shape: Optional[_Compiled] = None) -> Record:
     if not isinstance(data, dict):
         raise _Unusual
-    shape = _compiled(name)
+    if shape is None:
+        shape = _compiled(name)
     get = data.get
     # the usual value has the field's type and is kept as it is: one lookup and one type test
     fields: Dict[str, Any] = {
@@ -360,9 +361,10 @@ def record_list(name: str, data: Any) -> List[Any]:
         raise KeyError(f"no model named {name}")
     records: List[Any] = []
     append = records.append
+    shape = _compiled(name)
     for item in data:
         try:  # the usual answer: built here, without record()'s checks for every item
-            append(_build(name, item))
+            append(_build(name, item, shape))
         except _Unusual:
             append(record(name, item))
     return records
