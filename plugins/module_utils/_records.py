@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import datetime
 import re
-from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._convert import ZERO_TIME_PREFIX, to_result
 from ._shapes import SHAPES
@@ -244,7 +244,7 @@ class _Compiled:
     spelling). ``order``: the attributes in the model's order, when plain-then-rest is not it.
     """
 
-    __slots__ = ("keys", "order", "plain", "rest")
+    __slots__ = ("checks", "defaults", "keys", "order", "plain", "rest")
 
     def __init__(self, name: str) -> None:
         plain: List[_Plain] = []
@@ -266,6 +266,24 @@ class _Compiled:
         self.keys = frozenset(key for attr, wire, *_more in SHAPES[name] for key in (attr, wire))
         order = tuple(field[0] for field in SHAPES[name])
         self.order = None if order == tuple(field[0] for field in plain + rest) else order
+        # A model with one spelling per field, whose converters give every default back as it is
+        # (equal, and a copy of a mutable one), is built from ``{**defaults, **answer}``: the copy,
+        # the defaults of missing keys and the model's order come from one merge in C; then one
+        # type test per field (``checks``: attribute, type kept, converter, nested model).
+        self.defaults: Optional[Dict[str, Any]] = {}
+        checks = []
+        for attr, wire, kind, default, nested in SHAPES[name]:
+            convert, keep = _CONVERTERS[kind], _KEEP.get(kind)
+            try:
+                back = default if type(default) is keep else convert(default, nested)
+            except _Unusual:
+                back = _MISSING
+            if attr != wire or back != default or (isinstance(default, (dict, list)) and back is default):
+                self.defaults = None
+                break
+            self.defaults[attr] = default
+            checks.append((attr, keep, convert, nested))
+        self.checks = tuple(checks)
 
 
 _COMPILED: Dict[str, _Compiled] = {}
@@ -289,6 +307,18 @@ def _build(name: str, data: Any, shape: Optional[_Compiled] = None) -> Record:
         raise _Unusual
     if shape is None:
         shape = _compiled(name)
+    defaults = shape.defaults
+    if defaults is not None:
+        merged = {**defaults, **data}
+        extra: Dict[str, Any] = {}
+        if len(merged) != len(defaults):  # keys the model does not know, in the answer's order
+            keys = shape.keys
+            extra = {key: merged.pop(key) for key in list(merged) if key not in keys}
+        for attr, keep, convert, nested in shape.checks:
+            value = merged[attr]
+            if type(value) is not keep:  # bool is no int for the models: True stays out of an int field
+                merged[attr] = convert(value, nested)
+        return _record(name, merged, extra)
     get = data.get
     # the usual value has the field's type and is kept as it is: one lookup and one type test
     fields: Dict[str, Any] = {
@@ -311,7 +341,11 @@ def _build(name: str, data: Any, shape: Optional[_Compiled] = None) -> Record:
         fields = {attr: fields[attr] for attr in shape.order}
     keys = shape.keys
     extra = {} if keys.issuperset(data) else {key: value for key, value in data.items() if key not in keys}
-    # what Record() does, through the slots' descriptors (half the cost of object.__setattr__)
+    return _record(name, fields, extra)
+
+
+def _record(name: str, fields: Dict[str, Any], extra: Dict[str, Any]) -> Record:
+    """What ``Record()`` does, through the slots' descriptors (half the cost of object.__setattr__)."""
     built = _new(Record)
     _set_type(built, name)
     _set_fields(built, fields)

@@ -296,7 +296,7 @@ def parse_list(model: Type[M], data: Any) -> List[M]:
     if not data:
         return []
     first = parse(model, data[0])  # checks pydantic once and builds the validator (defer_build)
-    validate = model.__pydantic_validator__.validate_python  # type: ignore[attr-defined]
+    validate = model.__pydantic_validator__.validate_python
     from ._pydantic import ValidationError
 
     items = [first]
