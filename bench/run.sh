@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=${PYTHON:-.venv/bin/python}
 mkdir -p bench/results
+# what the benchmarks compare against (the official Python SDK): into the venv, never a runtime
+# or test requirement of the collection
+"$PY" -m pip install --quiet -r bench/requirements-bench.txt
 shopt -s nullglob
 scripts=(bench/*.py)
 if [ ${#scripts[@]} -eq 0 ]; then

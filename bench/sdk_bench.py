@@ -5,7 +5,8 @@
 One emulator (a separate process, so only the caller's own work shows in ``process_time``); the
 variants run in interleaved rounds so that they share the machine's load. Per operation the
 client-side CPU (``time.process_time``) and the wall time (``time.perf_counter``) are summed over
-the rounds; the ratios are ours/SDK from the same run.
+the rounds (each block of calls starts after ``gc.collect()``); the ratios are ours/SDK from the
+same run, of the sums and the median of the per-round ratios.
 
 1. List 200 apps (one ``GET /apps``): ``ConvoxClient(records=True).apps.list()`` (what the modules
    use), ``ConvoxClient().apps.list()`` (pydantic models), the SDK's ``apps.list()`` (pydantic
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import json
 import os
 import platform
@@ -122,6 +124,7 @@ def run_group(emu: Any, funcs: Dict[str, Callable[[int], Any]], per_round: int, 
             names.reverse()  # neither side always runs first
         for name in names:
             func = funcs[name]
+            gc.collect()  # each block starts with a clean collector: no variant pays for another's garbage
             start_cpu, start_wall = time.process_time(), time.perf_counter()
             for _call in range(per_round):
                 counter += 1
@@ -220,13 +223,21 @@ def main() -> int:
         print(f"{title}: per operation, client-side CPU and wall (ms), ratio to {base} (CPU, wall)")
         for name, row in result[group].items():
             ratio = result[f"{group}_ratios_to_sdk"].get(name)
-            text = f"{ratio['cpu']:.2f}x CPU, {ratio['wall']:.2f}x wall" if ratio else "1.00x"
+            text = (
+                f"{ratio['cpu']:.2f}x CPU (median of rounds {ratio['cpu_median_of_rounds']:.2f}x), "
+                f"{ratio['wall']:.2f}x wall"
+                if ratio
+                else "1.00x"
+            )
             print(
                 f"  {name:<24} {row['requests_per_operation']:2d} req  {row['cpu_ms_per_operation']:7.2f} ms CPU  "
                 f"{row['wall_ms_per_operation']:7.2f} ms wall  {text}"
             )
     for name, ratio in result["list_ratios_to_httpx"].items():
-        print(f"  list, {name} / httpx: {ratio['cpu']:.2f}x CPU, {ratio['wall']:.2f}x wall")
+        print(
+            f"  list, {name} / httpx: {ratio['cpu']:.2f}x CPU (median of rounds "
+            f"{ratio['cpu_median_of_rounds']:.2f}x), {ratio['wall']:.2f}x wall"
+        )
     os.makedirs(os.path.join(REPO_ROOT, "bench", "results"), exist_ok=True)
     with open(os.path.join(REPO_ROOT, "bench", "results", "sdk_bench.json"), "w", encoding="utf-8") as handle:
         json.dump(result, handle, indent=2)
