@@ -10,7 +10,7 @@ mkdir -p bench/results
 # or test requirement of the collection
 "$PY" -m pip install --quiet -r bench/requirements-bench.txt
 shopt -s nullglob
-scripts=(bench/*.py)
+scripts=(bench/[!_]*.py) # bench/_common.py is plumbing, not a benchmark
 if [ ${#scripts[@]} -eq 0 ]; then
     echo "no benchmark scripts in bench/ yet"
     exit 0

@@ -29,28 +29,20 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
-import json
 import os
 import platform
 import pstats
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from typing import Any, Callable, Dict, List
+
+from _common import collection_root, write_result
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "bench-pw"
 MANIFEST = "services:\n  web:\n    build: .\n    port: 3000\n"
-
-
-def collection_root() -> str:
-    """A temporary ansible_collections/convox/convox symlink to this checkout."""
-    root = tempfile.mkdtemp(prefix="convox-bench-")
-    os.makedirs(os.path.join(root, "ansible_collections", "convox"))
-    os.symlink(REPO_ROOT, os.path.join(root, "ansible_collections", "convox", "convox"))
-    return root
 
 
 def load_average() -> float:
@@ -238,9 +230,7 @@ def main() -> int:
             f"  list, {name} / httpx: {ratio['cpu']:.2f}x CPU (median of rounds "
             f"{ratio['cpu_median_of_rounds']:.2f}x), {ratio['wall']:.2f}x wall"
         )
-    os.makedirs(os.path.join(REPO_ROOT, "bench", "results"), exist_ok=True)
-    with open(os.path.join(REPO_ROOT, "bench", "results", "sdk_bench.json"), "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=2)
+    write_result("sdk_bench", result)
     return 0
 
 
