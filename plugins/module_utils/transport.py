@@ -265,7 +265,10 @@ class Transport:
             else httpx.Client(verify=self.ssl_verify(), timeout=timeout, follow_redirects=False, trust_env=False)
         )
         # What httpx.Client.build_request merges into every request, worked out once (see _build)
-        self._client_headers = [(name, value) for name, value in self._client.headers.multi_items()]
+        encoding = self._client.headers.encoding
+        self._client_headers = [
+            (name.decode(encoding), value.decode(encoding)) for name, value in self._client.headers.raw
+        ]
         # The client made here has no auth, redirects, event hooks, proxies or mounts: its pool
         # is called directly (see _exchange). A client handed in goes through Client.send.
         self._pool: Optional[httpx.BaseTransport] = self._client._transport if http_client is None else None
@@ -414,6 +417,7 @@ class Transport:
         """
         if self._pool is None:
             return self._client.send(request)
+        started = time.perf_counter()
         response = self._pool.handle_request(request)
         response.request = request
         try:
@@ -421,6 +425,7 @@ class Transport:
         except BaseException:
             response.close()
             raise
+        response.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)  # as Client.send sets it
         return response
 
     def _send(
