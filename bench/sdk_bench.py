@@ -19,7 +19,8 @@ same run, of the sums and the median of the per-round ratios.
    operation come from the emulator's request log.
 
 Usage: .venv/bin/python bench/sdk_bench.py [--rounds 10] [--lists 20] [--writes 10] [--apps 200]
-       [--profile VARIANT]   (cProfile of one variant of ours instead of the comparison)
+       [--profile VARIANT]   (cProfile of one variant instead of the comparison; BENCH_SORT=cumulative
+                              and BENCH_LINES=80 change the listing)
 Needs the SDK: .venv/bin/pip install -r bench/requirements-bench.txt (bench/run.sh does it).
 Results are printed and written to bench/results/sdk_bench.json.
 """
