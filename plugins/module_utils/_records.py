@@ -223,7 +223,8 @@ _CONVERTERS: Dict[str, Callable[[Any, Optional[str]], Any]] = {
 }
 
 # The type of the values each field kind keeps as they are (the common case, checked with one
-# ``type(value) is`` test before any converter is called); the others always go to the converter.
+# exact-type test, ``value.__class__ is``, before any converter is called); the others always go
+# to the converter.
 _KEEP: Dict[str, type] = {"str": str, "opt_str": str, "bool": bool, "opt_bool": bool, "int": int, "opt_int": int}
 
 _MISSING = object()
@@ -256,7 +257,7 @@ class _Compiled:
                 attr == wire
                 and keep is not None
                 and nested is None
-                and (type(default) is keep or (default is None and convert(None, None) is None))
+                and (default.__class__ is keep or (default is None and convert(None, None) is None))
             ):
                 plain.append((attr, wire, default, keep, convert))
             else:
@@ -275,7 +276,7 @@ class _Compiled:
         for attr, wire, kind, default, nested in SHAPES[name]:
             convert, keep = _CONVERTERS[kind], _KEEP.get(kind)
             try:
-                back = default if type(default) is keep else convert(default, nested)
+                back = default if default.__class__ is keep else convert(default, nested)
             except _Unusual:
                 back = _MISSING
             if attr != wire or back != default or (isinstance(default, (dict, list)) and back is default):
@@ -316,13 +317,13 @@ def _build(name: str, data: Any, shape: Optional[_Compiled] = None) -> Record:
             extra = {key: merged.pop(key) for key in list(merged) if key not in keys}
         for attr, keep, convert, nested in shape.checks:
             value = merged[attr]
-            if type(value) is not keep:  # bool is no int for the models: True stays out of an int field
+            if value.__class__ is not keep:  # bool is no int for the models: True stays out of an int field
                 merged[attr] = convert(value, nested)
         return _record(name, merged, extra)
     get = data.get
     # the usual value has the field's type and is kept as it is: one lookup and one type test
     fields: Dict[str, Any] = {
-        attr: value if type(value := get(wire, default)) is keep else convert(value, None)
+        attr: value if (value := get(wire, default)).__class__ is keep else convert(value, None)
         for attr, wire, default, keep, convert in shape.plain
     }
     for attr, wire, aliased, convert, default, mutable, nested, keep in shape.rest:
@@ -336,7 +337,7 @@ def _build(name: str, data: Any, shape: Optional[_Compiled] = None) -> Record:
         if aliased and attr in data:
             raise _Unusual  # both spellings of one field
         # bool is no int for the models: the exact type test keeps True out of an int field
-        fields[attr] = value if type(value) is keep else convert(value, nested)
+        fields[attr] = value if value.__class__ is keep else convert(value, nested)
     if shape.order is not None:
         fields = {attr: fields[attr] for attr in shape.order}
     keys = shape.keys

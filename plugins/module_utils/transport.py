@@ -147,7 +147,7 @@ _PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9_.~-]*\Z")
 
 def path_segment(value: Any, *, keep_slash: bool = False) -> str:
     """Quote one path segment (object keys and registry servers keep their ``/``)."""
-    text = value if type(value) is str else str(value)
+    text = str(value)
     if _PLAIN_SEGMENT.match(text) is not None:
         return text  # what quote() would give back; no "." or ".." segment, nothing to check
     if not text and not keep_slash:
