@@ -35,6 +35,8 @@ import tempfile
 import time
 from typing import Any, Callable, Dict, List
 
+from _common import collection_root, write_result
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PREFIX = "ansible_collections.convox.convox.plugins.module_utils"
 
@@ -109,14 +111,6 @@ _w2, _c2 = time.perf_counter(), time.process_time()
 _w3, _c3 = time.perf_counter(), time.process_time()
 print((_w1 - _w0) * 1000, (_w3 - _w2) * 1000, (_c3 - _c2) * 1000, "pydantic" in sys.modules)
 """
-
-
-def collection_root() -> str:
-    """A temporary ansible_collections/convox/convox symlink to this checkout."""
-    root = tempfile.mkdtemp(prefix="convox-answers-bench-")
-    os.makedirs(os.path.join(root, "ansible_collections", "convox"))
-    os.symlink(REPO_ROOT, os.path.join(root, "ansible_collections", "convox", "convox"))
-    return root
 
 
 def summary(values: List[float]) -> Dict[str, float]:
@@ -200,7 +194,7 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=200, help="calls per round (a tenth for 200 apps)")
     args = parser.parse_args()
 
-    root = collection_root()
+    root = collection_root("convox-answers-bench-")
     try:
         imports = import_times(root, args.runs)
         sys.path.insert(0, root)
@@ -234,9 +228,7 @@ def main() -> int:
     for name, figures in parses.items():
         print(f"  {name:<40} {figures['min']:9.1f} min {figures['median']:9.1f} median")
 
-    os.makedirs(os.path.join(REPO_ROOT, "bench", "results"), exist_ok=True)
-    with open(os.path.join(REPO_ROOT, "bench", "results", "answers_bench.json"), "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=2)
+    write_result("answers_bench", result)
     return 0
 
 

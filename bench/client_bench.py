@@ -16,7 +16,6 @@ Results are printed and written to bench/results/client_bench.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -26,6 +25,8 @@ import sys
 import tempfile
 import time
 from typing import Any, Dict, List
+
+from _common import collection_root, write_result
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PREFIX = "ansible_collections.convox.convox.plugins.module_utils"
@@ -60,14 +61,6 @@ _t, _c = time.perf_counter(), time.process_time()
 {snippet}
 print(time.perf_counter() - _t, time.process_time() - _c)
 """
-
-
-def collection_root() -> str:
-    """A temporary ansible_collections/convox/convox symlink to this checkout."""
-    root = tempfile.mkdtemp(prefix="convox-bench-")
-    os.makedirs(os.path.join(root, "ansible_collections", "convox"))
-    os.symlink(REPO_ROOT, os.path.join(root, "ansible_collections", "convox", "convox"))
-    return root
 
 
 def import_times(root: str, runs: int) -> Dict[str, Dict[str, float]]:
@@ -211,9 +204,7 @@ def main() -> int:
     print(f"  bare httpx.Client      {rates['httpx']:8.1f} req/s")
     ratio = gets["ratio_client_to_httpx"]
     print(f"  ratio client/httpx     {ratio:8.2f}x (target >= 0.9x): {'OK' if ratio >= 0.9 else 'UNDER'}")
-    os.makedirs(os.path.join(REPO_ROOT, "bench", "results"), exist_ok=True)
-    with open(os.path.join(REPO_ROOT, "bench", "results", "client_bench.json"), "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=2)
+    write_result("client_bench", result)
     return 0
 
 

@@ -26,15 +26,10 @@ import tempfile
 import time
 from typing import Any, Callable, Dict, List
 
+from _common import collection_root
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MANIFEST = "services:\n  web:\n    build: .\n    port: 3000\n"
-
-
-def collection_root() -> str:
-    root = tempfile.mkdtemp(prefix="convox-bench-")
-    os.makedirs(os.path.join(root, "ansible_collections", "convox"))
-    os.symlink(REPO_ROOT, os.path.join(root, "ansible_collections", "convox", "convox"))
-    return root
 
 
 def measure(writes: int, rounds: int) -> Dict[str, Any]:

@@ -6,8 +6,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=${PYTHON:-.venv/bin/python}
 mkdir -p bench/results
+# what the benchmarks compare against (the official Python SDK): into the venv, never a runtime
+# or test requirement of the collection
+"$PY" -m pip install --quiet -r bench/requirements-bench.txt
 shopt -s nullglob
-scripts=(bench/*.py)
+scripts=(bench/[!_]*.py) # bench/_common.py is plumbing, not a benchmark
 if [ ${#scripts[@]} -eq 0 ]; then
     echo "no benchmark scripts in bench/ yet"
     exit 0

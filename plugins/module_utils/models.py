@@ -320,7 +320,21 @@ def parse_list(model: Type[M], data: Any) -> List[M]:
         return []
     if not isinstance(data, list):
         raise ConvoxError(f"unexpected answer from the rack: expected a JSON list of {model.__name__}")
-    return [parse(model, item) for item in data]
+    if not data:
+        return []
+    first = parse(model, data[0])  # checks pydantic once and builds the validator (defer_build)
+    validate = model.__pydantic_validator__.validate_python
+    from ._pydantic import ValidationError
+
+    items = [first]
+    for item in data[1:]:  # what parse() does for each item, without its per-call checks
+        if not isinstance(item, dict):
+            raise ConvoxError(f"unexpected answer from the rack: expected a JSON object for {model.__name__}")
+        try:
+            items.append(validate(item))
+        except ValidationError as exc:
+            raise ConvoxError(f"unexpected answer from the rack for {model.__name__}: {exc}") from None
+    return items
 
 
 # the one time formatter of the client (``_convert.format_time``), under its former name too

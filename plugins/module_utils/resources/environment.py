@@ -29,14 +29,12 @@ def parse_env(text: Optional[str]) -> Dict[str, str]:
     """Parse a release ``env`` string the way the rack and the CLI do."""
     result: Dict[str, str] = {}
     for line in (text or "").split("\n"):
-        if line.endswith("\r"):
-            line = line[:-1]
-        if "=" not in line:
+        key, sep, value = line.partition("=")
+        if not sep:
             continue
-        key, value = line.split("=", 1)
         key = key.strip()
         if key:
-            result[key] = value
+            result[key] = value[:-1] if value.endswith("\r") else value  # a CRLF line
     return result
 
 
