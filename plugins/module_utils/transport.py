@@ -271,7 +271,9 @@ class Transport:
         ]
         # The client made here has no auth, redirects, event hooks, proxies or mounts: its pool
         # is called directly (see _exchange). A client handed in goes through Client.send.
-        self._pool: Optional[httpx.BaseTransport] = self._client._transport if http_client is None else None
+        # (httpx keeps the pool in Client._transport from 0.18 on; a version without it takes Client.send.)
+        pool = getattr(self._client, "_transport", None) if http_client is None else None
+        self._pool: Optional[httpx.BaseTransport] = pool if isinstance(pool, httpx.BaseTransport) else None
         self._timeouts: Dict[float, Dict[str, Optional[float]]] = {}
 
     def __repr__(self) -> str:
