@@ -22,10 +22,11 @@ not need a module process: ``Task(ConvoxModule(reporter=...)).execute()`` runs i
 from __future__ import annotations
 
 import copy
+import datetime
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.convox.convox.plugins.module_utils import _checks
-from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, argument_spec
+from ansible_collections.convox.convox.plugins.module_utils._module import ConvoxModule, argument_spec, failure_details
 from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
 from ansible_collections.convox.convox.plugins.module_utils._wire import normalize_id, normalize_scalar
 
@@ -354,6 +355,70 @@ class ActionTask(ConvoxTask):
         changed = result.pop("changed", True)
         diff = result.pop("diff", None)
         self.cm.exit(changed, diff=diff, **result)
+
+
+NO_EXIT_CODE = -1  # rc when no exit code could be obtained (broken stream, rack error, timeout)
+
+
+def output_text(output: Any) -> str:
+    """A command's output as text (bytes decoded as UTF-8, undecodable bytes replaced)."""
+    if output is None:
+        return ""
+    if isinstance(output, bytes):
+        return output.decode("utf-8", errors="replace")
+    return str(output)
+
+
+class CommandTask(ActionTask):
+    """An action that runs option ``command`` in a process and reports it the way
+    ``ansible.builtin.command`` does: ``rc``, ``stdout`` (and ``stdout_lines``), an empty
+    ``stderr`` (the rack merges it), ``start``/``end``/``delta``; a non-zero exit code fails.
+    In check mode the command is not run and the task is skipped with what it would run.
+
+    ``timeout_option`` names the option that bounds the command (``run_timeout``, ``exec_timeout``).
+    """
+
+    action = "run a command in"
+    timeout_option: ClassVar[str] = ""
+
+    def validate(self) -> None:
+        if not self.params["command"].strip():
+            self.cm.fail("Option command must not be empty. Nothing was run.")
+
+    def would(self) -> str:
+        return f"Check mode: would run {self.params['command']!r} in {self.target} (not run in check mode)."
+
+    def skipped_result(self, prepared: Any) -> Dict[str, Any]:
+        return dict(prepared)
+
+    def started(self, prepared: Mapping[str, Any]) -> Dict[str, Any]:
+        """The result of a command that starts now: a change, no exit code yet."""
+        self._started = datetime.datetime.now()
+        return dict(prepared, changed=True, rc=NO_EXIT_CODE, stdout="", stderr="")
+
+    def finished(self, result: Dict[str, Any], output: Any, rc: Optional[int]) -> None:
+        """Record the output, the exit code and the timings in ``result``."""
+        end = datetime.datetime.now()
+        stdout = output_text(output)
+        result.update(start=str(self._started), end=str(end), delta=str(end - self._started), stdout=stdout)
+        result.update(rc=NO_EXIT_CODE if rc is None else int(rc), stdout_lines=stdout.splitlines())
+
+    def timed_out(self, result: Dict[str, Any], exc: Exception, where: str, afterwards: str) -> None:
+        """Fail: the command ran longer than the timeout option; ``afterwards`` says what became of it."""
+        self.finished(result, getattr(exc, "output", b""), None)
+        option = self.timeout_option
+        self.cm.fail(
+            f"The command in {where} did not finish within {self.params[option]} seconds ({option}){afterwards}",
+            failure=failure_details(exc),
+            **result,
+        )
+
+    def exited(self, result: Dict[str, Any], outcome: Any, where: str) -> Dict[str, Any]:
+        """The result of a command that reported its exit code; a non-zero code fails the task."""
+        self.finished(result, getattr(outcome, "output", b""), getattr(outcome, "exit_code", None))
+        if result["rc"] != 0:
+            self.cm.fail(f"The command in {where} exited with code {result['rc']}.", **result)
+        return result
 
 
 class InfoTask(ConvoxTask):

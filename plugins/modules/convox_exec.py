@@ -154,27 +154,16 @@ delta:
   sample: "0:00:01.000000"
 """
 
-import datetime
 from typing import Any, Dict, Optional
 
 from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils import _process_target as target
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
 from ansible_collections.convox.convox.plugins.module_utils._module import failure_details
-from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask
-
-NO_EXIT_CODE = -1
+from ansible_collections.convox.convox.plugins.module_utils._tasks import CommandTask
 
 
-def _text(output: Any) -> str:
-    if output is None:
-        return ""
-    if isinstance(output, bytes):
-        return output.decode("utf-8", errors="replace")
-    return str(output)
-
-
-class Exec(ActionTask):
+class Exec(CommandTask):
     """Run a command in a running process (``SOCKET /apps/{app}/processes/{pid}/exec``)."""
 
     options = dict(
@@ -188,14 +177,10 @@ class Exec(ActionTask):
         "exec_timeout": [checks.between(1, 86400 * 7, "seconds")],
     }
     module_options = target.PROCESS_MODULE_OPTIONS
-    action = "run a command in"
+    timeout_option = "exec_timeout"
 
     def identity(self) -> str:
         return target.describe(self.params)
-
-    def validate(self) -> None:
-        if not self.params["command"].strip():
-            self.cm.fail("Option command must not be empty. Nothing was run.")
 
     def prepare(self) -> Dict[str, Any]:
         base: Dict[str, Any] = {"cmd": self.params["command"]}
@@ -204,24 +189,10 @@ class Exec(ActionTask):
             base["process_id"] = str(found["id"])
         return base
 
-    def would(self) -> str:
-        return f"Check mode: would run {self.params['command']!r} in {self.target} (not run in check mode)."
-
-    def skipped_result(self, prepared: Dict[str, Any]) -> Dict[str, Any]:
-        return prepared
-
     def perform(self, prepared: Dict[str, Any]) -> Dict[str, Any]:
         params = self.params
         pid: Optional[str] = prepared.get("process_id")
-        start = datetime.datetime.now()
-        result: Dict[str, Any] = dict(prepared, changed=True, rc=NO_EXIT_CODE, stdout="", stderr="")
-
-        def finished(output: Any, rc: int) -> None:
-            end = datetime.datetime.now()
-            stdout = _text(output)
-            result.update(start=str(start), end=str(end), delta=str(end - start), rc=rc, stdout=stdout)
-            result["stdout_lines"] = stdout.splitlines()
-
+        result = self.started(prepared)
         where = f"process {pid} of app {params['app']} on {self.cm.rack_label}"
         self.cm.set_context(self.action, f"process {pid} of app {params['app']}")
         try:
@@ -233,7 +204,7 @@ class Exec(ActionTask):
                 timeout=params["exec_timeout"],
             )
         except convox_errors.ConvoxStreamError as exc:
-            finished(getattr(exc, "output", b""), NO_EXIT_CODE)
+            self.finished(result, getattr(exc, "output", b""), None)
             reason = str(getattr(exc, "message", None) or exc).strip().rstrip(".")
             if getattr(exc, "exit_code", None) is None and not reason.startswith("the stream "):
                 # An ERROR frame without the exit-code marker: the rack refused before running
@@ -250,20 +221,8 @@ class Exec(ActionTask):
                 **result,
             )
         except convox_errors.ConvoxTimeoutError as exc:
-            finished(getattr(exc, "output", b""), NO_EXIT_CODE)
-            self.cm.fail(
-                f"The command in {where} did not finish within {params['exec_timeout']} seconds (exec_timeout); "
-                "it may still be running in the process.",
-                failure=failure_details(exc),
-                **result,
-            )
-        code = getattr(outcome, "exit_code", None)
-        finished(getattr(outcome, "output", b""), NO_EXIT_CODE if code is None else int(code))
-        if result["rc"] != 0:
-            self.cm.fail(
-                f"The command in process {pid} of app {params['app']} exited with code {result['rc']}.", **result
-            )
-        return result
+            self.timed_out(result, exc, where, "; it may still be running in the process.")
+        return self.exited(result, outcome, f"process {pid} of app {params['app']}")
 
 
 def main() -> None:

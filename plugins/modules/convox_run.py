@@ -158,26 +158,15 @@ delta:
   sample: "0:00:04.000000"
 """
 
-import datetime
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils import errors as convox_errors
 from ansible_collections.convox.convox.plugins.module_utils._module import _hint_for, failure_details
-from ansible_collections.convox.convox.plugins.module_utils._tasks import ActionTask, one_off_options
-
-NO_EXIT_CODE = -1
+from ansible_collections.convox.convox.plugins.module_utils._tasks import CommandTask, one_off_options
 
 
-def _text(output: Any) -> str:
-    if output is None:
-        return ""
-    if isinstance(output, bytes):
-        return output.decode("utf-8", errors="replace")
-    return str(output)
-
-
-class Run(ActionTask):
+class Run(CommandTask):
     """Start a one-off process attached to its output, wait for the exit code, stop the process."""
 
     options = {
@@ -196,7 +185,7 @@ class Run(ActionTask):
         "cpu": [checks.between(0, checks.MAX_CPU, "millicores")],
         "memory": [checks.between(0, checks.MAX_MEMORY, "MiB")],
     }
-    action = "run a command in"
+    timeout_option = "run_timeout"
 
     def identity(self) -> str:
         return f"service {self.params['service']} of app {self.params['app']}"
@@ -205,8 +194,7 @@ class Run(ActionTask):
         run_timeout = self.params["run_timeout"]
         if run_timeout < 1:
             self.cm.fail(f"Option run_timeout must be at least 1 second, got {run_timeout}. Nothing was run.")
-        if not self.params["command"].strip():
-            self.cm.fail("Option command must not be empty. Nothing was run.")
+        super().validate()
 
     def prepare(self) -> Dict[str, Any]:
         base: Dict[str, Any] = {"cmd": self.params["command"]}
@@ -215,25 +203,11 @@ class Run(ActionTask):
         self.service_of(app, service, "Deploy a release that declares it first. Nothing was run.", **base)
         return base
 
-    def would(self) -> str:
-        return f"Check mode: would run {self.params['command']!r} in {self.target} (not run in check mode)."
-
-    def skipped_result(self, prepared: Dict[str, Any]) -> Dict[str, Any]:
-        return prepared
-
     def perform(self, prepared: Dict[str, Any]) -> Dict[str, Any]:
         params = self.params
         options = one_off_options(params, "release", "cpu", "memory", "environment")
         options["timeout"] = params["run_timeout"]
-        start = datetime.datetime.now()
-        result: Dict[str, Any] = dict(prepared, changed=True, rc=NO_EXIT_CODE, stdout="", stderr="")
-
-        def finished(output: Any, rc: int) -> None:
-            end = datetime.datetime.now()
-            stdout = _text(output)
-            result.update(start=str(start), end=str(end), delta=str(end - start), rc=rc, stdout=stdout)
-            result["stdout_lines"] = stdout.splitlines()
-
+        result = self.started(prepared)
         self.cm.set_context(self.action, self.target)
         where = f"{self.target} on {self.cm.rack_label}"
         # The one-off processes that exist before the start: a process the run leaves behind
@@ -242,7 +216,7 @@ class Run(ActionTask):
         try:
             outcome = self.client.processes.run_attached(params["app"], params["service"], params["command"], **options)
         except convox_errors.ConvoxStreamError as exc:
-            finished(getattr(exc, "output", b""), getattr(exc, "exit_code", None) or NO_EXIT_CODE)
+            self.finished(result, getattr(exc, "output", b""), getattr(exc, "exit_code", None) or None)
             reason = str(getattr(exc, "message", None) or exc).strip()
             self.cm.fail(
                 f"The command in {where} did not report an exit code: {reason}. Its process was stopped; "
@@ -251,17 +225,11 @@ class Run(ActionTask):
                 **result,
             )
         except convox_errors.ConvoxTimeoutError as exc:
-            finished(getattr(exc, "output", b""), NO_EXIT_CODE)
-            self.cm.fail(
-                f"The command in {where} did not finish within {params['run_timeout']} seconds (run_timeout). "
-                "Its process was stopped.",
-                failure=failure_details(exc),
-                **result,
-            )
+            self.timed_out(result, exc, where, ". Its process was stopped.")
         except convox_errors.ConvoxError as exc:
             # Anything else (the stream could not be opened, the connection broke, the rack refused):
             # no exit code is known, so the run is a failure, never rc 0.
-            finished(b"", NO_EXIT_CODE)
+            self.finished(result, b"", None)
             if getattr(exc, "method", None) == "POST" and str(getattr(exc, "path", "")).endswith("/processes"):
                 result["changed"] = False  # the rack refused to start the process: nothing ran
             reason = str(getattr(exc, "message", None) or exc).strip().rstrip(".")
@@ -274,14 +242,10 @@ class Run(ActionTask):
                 failure=failure_details(exc),
                 **result,
             )
-        code = getattr(outcome, "exit_code", None)
-        finished(getattr(outcome, "output", b""), NO_EXIT_CODE if code is None else int(code))
         pid: Optional[str] = getattr(outcome, "process_id", None)
         if pid:
             result["process_id"] = pid
-        if result["rc"] != 0:
-            self.cm.fail(f"The command in {self.target} exited with code {result['rc']}.", **result)
-        return result
+        return self.exited(result, outcome, self.target)
 
     def one_off_ids(self) -> Optional[Dict[str, str]]:
         """The service's processes now, id -> command (``None`` when the rack cannot say)."""
