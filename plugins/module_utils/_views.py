@@ -254,6 +254,14 @@ def certificate_view(cert: Any, now: Optional[datetime.datetime] = None) -> Dict
 # Services, processes, instances and the rack, as the rack lists them
 
 
+def budget_view(info: Any) -> Dict[str, Any]:
+    """An app's budget as ``GET /apps/{app}/budget`` answers it: ``config`` and ``state``, ``{}`` when unset."""
+    return {
+        "config": to_plain(getattr(info, "config", None)) or {},
+        "state": to_plain(getattr(info, "state", None)) or {},
+    }
+
+
 def service_view(service: Any) -> Dict[str, Any]:
     """A service of an app: name, count, cpu, memory, gpu, min, max, domain, ports..."""
     return dict(to_plain(service) or {})

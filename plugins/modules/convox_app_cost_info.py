@@ -130,7 +130,7 @@ from typing import Any, Dict, List
 
 from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils._tasks import InfoTask
-from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
+from ansible_collections.convox.convox.plugins.module_utils._views import budget_view, to_plain
 from ansible_collections.convox.convox.plugins.module_utils.errors import ConvoxError
 
 GATED = (
@@ -161,11 +161,7 @@ class AppCostInfo(InfoTask):
         item: Dict[str, Any] = dict(to_plain(cost) or {})
         item["app"] = app
         if self.params["budget"]:
-            info = self.client.budget.get(app)
-            item["budget"] = {
-                "config": to_plain(getattr(info, "config", None)) or {},
-                "state": to_plain(getattr(info, "state", None)) or {},
-            }
+            item["budget"] = budget_view(self.client.budget.get(app))
         return [item]
 
 

@@ -78,7 +78,7 @@ from typing import Any, Dict, List
 
 from ansible_collections.convox.convox.plugins.module_utils import _checks as checks
 from ansible_collections.convox.convox.plugins.module_utils._tasks import InfoTask
-from ansible_collections.convox.convox.plugins.module_utils._views import to_plain
+from ansible_collections.convox.convox.plugins.module_utils._views import budget_view, to_plain
 
 
 class BudgetInfo(InfoTask):
@@ -97,14 +97,7 @@ class BudgetInfo(InfoTask):
             return []
         info = found[0]
         shutdown = self.client.budget.shutdown_state(app)
-        return [
-            {
-                "app": app,
-                "config": to_plain(getattr(info, "config", None)) or {},
-                "state": to_plain(getattr(info, "state", None)) or {},
-                "shutdown_state": to_plain(shutdown) or {},
-            }
-        ]
+        return [dict(app=app, **budget_view(info), shutdown_state=to_plain(shutdown) or {})]
 
 
 def main() -> None:
