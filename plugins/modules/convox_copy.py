@@ -60,6 +60,9 @@ options:
   content:
     description:
       - Text to write to O(path) in the process, instead of O(src); at most 1 MiB (use O(src) for larger files).
+      - Treated as a secret, as M(ansible.builtin.copy) treats its C(content): never shown in the task's
+        arguments or output. Ansible masks the value wherever it would appear, so O(diff_content) shows a
+        file given inline as masked; use O(src) for a file whose content the diff may show.
     type: str
   dest:
     description:
@@ -236,7 +239,7 @@ class Copy(ActionTask):
         target.PROCESS_OPTIONS,
         path={"type": "str", "required": True},
         src={"type": "path"},
-        content={"type": "str"},
+        content={"type": "str", "no_log": True},
         dest={"type": "path"},
         mode={"type": "str"},
         state={"type": "str", "choices": ["present", "absent"], "default": "present"},
