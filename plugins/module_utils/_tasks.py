@@ -149,11 +149,15 @@ class ConvoxTask:
         declared.update(self.checks)
         found = _checks.find_problem(spec, self.params, declared)
         if found:
-            name, problem = found
-            self.cm.fail(
-                f"Option {name} {problem}. Nothing was sent to the rack.",
-                failure={"kind": "InputError", "option": name},
-            )
+            self.refuse(*found)
+
+    def refuse(self, option: str, problem: str) -> None:
+        """Fail on bad input: ``Option <option> <problem>. Nothing was sent to the rack.``, with a
+        ``failure`` of kind ``InputError`` naming the option."""
+        self.cm.fail(
+            f"Option {option} {problem}. Nothing was sent to the rack.",
+            failure={"kind": "InputError", "option": option},
+        )
 
     def identity(self) -> str:
         return str(self.params.get("name") or "")

@@ -260,17 +260,11 @@ class Budget(DeclarativeResource):
         if state != "present":
             for key in ("simulate_shutdown", "dismiss_recovery"):
                 if self.params.get(key):
-                    self.cm.fail(
-                        f"Option {key} goes with state=present. Nothing was sent to the rack.",
-                        failure={"kind": "InputError", "option": key},
-                    )
+                    self.refuse(key, "goes with state=present")
         if state != "reset":
             for key in ("reset_period", "force_clear_cooldown"):
                 if self.params.get(key):
-                    self.cm.fail(
-                        f"Option {key} goes with state=reset. Nothing was sent to the rack.",
-                        failure={"kind": "InputError", "option": key},
-                    )
+                    self.refuse(key, "goes with state=reset")
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -352,24 +352,18 @@ class Service(DeclarativeResource):
         if autoscale is False:
             given = [key for key in ("autoscale_min", "autoscale_max", "autoscale_triggers") if self.params.get(key)]
             if given:
-                self.fail_input(given[0], "is only used with autoscale true (autoscale false removes the autoscaler)")
+                self.refuse(given[0], "is only used with autoscale true (autoscale false removes the autoscaler)")
         if autoscale:
             low, high = self.params["autoscale_min"], self.params["autoscale_max"]
             if low > high:
-                self.fail_input("autoscale_min", f"({low}) is larger than autoscale_max ({high})")
+                self.refuse("autoscale_min", f"({low}) is larger than autoscale_max ({high})")
             kinds = {t["type"] for t in self.params["autoscale_triggers"]}
             if low == 0 and not kinds & {"gpuUtilization", "queueDepth"}:
-                self.fail_input(
+                self.refuse(
                     "autoscale_min", "0 needs a gpuUtilization or queueDepth trigger (cpu and memory keep 1 process)"
                 )
             if self.params.get("count") is not None:
-                self.fail_input("count", "cannot go with autoscale true: the autoscaler sets the count")
-
-    def fail_input(self, option: str, problem: str) -> None:
-        self.cm.fail(
-            f"Option {option} {problem}. Nothing was sent to the rack.",
-            failure={"kind": "InputError", "option": option},
-        )
+                self.refuse("count", "cannot go with autoscale true: the autoscaler sets the count")
 
     def autoscale(self) -> Optional[Dict[str, Any]]:
         """The autoscaler asked for: ``None`` (not managed), ``{"enabled": False}`` or the whole of it."""
