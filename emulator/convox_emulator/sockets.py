@@ -124,8 +124,14 @@ async def _stream(
     cutoff = utcnow() - timedelta(seconds=since) if since is not None else None
     lines = [ln for ln in book.lines if select(ln) and (cutoff is None or ln.time >= cutoff)]
     if tail is not None and tail >= 0:
-        first = max(len(lines) - tail, 0)
-        lines = lines[first:]
+        # kubectl's --tail, per pod: the rack streams each pod's log with TailLines
+        left: Dict[str, int] = {}
+        kept: List[LogLine] = []
+        for line in reversed(lines):
+            if left.setdefault(line.pod, tail) > 0:
+                left[line.pod] -= 1
+                kept.append(line)
+        lines = kept[::-1]
     for line in lines:
         await sock.text(fmt(line).encode("utf-8", "replace"))
     if not follow:
