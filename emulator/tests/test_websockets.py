@@ -157,7 +157,9 @@ def test_service_logs(emu, client: httpx.Client) -> None:  # type: ignore[no-unt
     assert bare.splitlines()[0] == "web started"
     pods = sorted({line.split("/")[1] for line in lines})
     for pod in pods:
-        emu.control("POST", "logs", {"app": "myapp", "stream": f"service/web/{pod}", "lines": [f"{pod} one", f"{pod} two"]})
+        emu.control(
+            "POST", "logs", {"app": "myapp", "stream": f"service/web/{pod}", "lines": [f"{pod} one", f"{pod} two"]}
+        )
     tail = ws_frames(emu, "/apps/myapp/services/web/logs", {"Follow": "false", "Tail": "1", "Prefix": "false"})
     assert text_of(tail).decode().splitlines() == [f"{pod} two" for pod in pods]  # the last line of each pod
     two = ws_frames(emu, "/apps/myapp/services/web/logs", {"Follow": "false", "Tail": "2", "Prefix": "false"})

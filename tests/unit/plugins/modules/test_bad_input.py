@@ -285,6 +285,7 @@ def test_logs_tail_only_with_a_service_and_within_bounds(
     result, out, built = run_bad(run_module, "convox_logs_info", "tail", tail)
     assert result.get("failed") is True, result
     assert "tail" in result["msg"] and expected in result["msg"], result["msg"]
+    assert "Traceback" not in out
     assert built == 0
 
 
