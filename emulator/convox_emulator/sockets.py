@@ -124,8 +124,14 @@ async def _stream(
     cutoff = utcnow() - timedelta(seconds=since) if since is not None else None
     lines = [ln for ln in book.lines if select(ln) and (cutoff is None or ln.time >= cutoff)]
     if tail is not None and tail >= 0:
-        first = max(len(lines) - tail, 0)
-        lines = lines[first:]
+        # kubectl's --tail, per pod: the rack streams each pod's log with TailLines
+        left: Dict[str, int] = {}
+        kept: List[LogLine] = []
+        for line in reversed(lines):
+            if left.setdefault(line.pod, tail) > 0:
+                left[line.pod] -= 1
+                kept.append(line)
+        lines = kept[::-1]
     for line in lines:
         await sock.text(fmt(line).encode("utf-8", "replace"))
     if not follow:
@@ -217,6 +223,12 @@ async def process_logs(ctx: Ctx, sock: Socket) -> None:
 async def build_logs(ctx: Ctx, sock: Socket) -> None:
     app = core.get_app(ctx.rack, ctx.params["app"])
     build = core.get_build(app, ctx.params["id"])
+    # Since is ignored (the rack clears it). Prefix applies only while the build runs: the rack
+    # then streams the build pod's process log (service "build"), which with Prefix: true starts
+    # each line with `<RFC3339> service/build/<pid> `; a finished build's log is the stored
+    # object, sent as it is whatever the headers say (convox-api.md 5.11, 6.2).
+    prefix = _bool_header(ctx, "Prefix", False)
+    _bool_header(ctx, "Follow", True)
     if build.status != "running":
         key = build.logs.split(f"object://{app.name}/", 1)[-1] if build.logs.startswith("object://") else ""
         stored = app.objects.get(key) if key else None
@@ -226,18 +238,29 @@ async def build_logs(ctx: Ctx, sock: Socket) -> None:
             raise ApiError(500, f"unable to read logs for build: {build.id}")
         await sock.text(stored)
         return
+
+    def chunk_from(first: int) -> str:
+        entries = build.log_text[first:]
+        if not prefix:
+            return "".join(entries)
+        times = build.log_times[first:]
+        source = f"service/build/{build.process}"
+        return "".join(
+            f"{go_time(when)} {source} {line}" for entry, when in zip(entries, times) for line in entry.splitlines(True)
+        )
+
     sent = 0
     event = asyncio.Event()
     build.log_waiters.append(event)
     sock.start_reader()
     try:
         while not sock.closed:
-            chunk = "".join(build.log_text[sent:])
+            chunk = chunk_from(sent)
             sent = len(build.log_text)
             if chunk:
                 await sock.text(chunk.encode("utf-8", "replace"))
             if build.status != "running" or app.builds.get(build.id) is not build:
-                chunk = "".join(build.log_text[sent:])
+                chunk = chunk_from(sent)
                 if chunk:
                     await sock.text(chunk.encode("utf-8", "replace"))
                 break

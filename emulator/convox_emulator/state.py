@@ -61,6 +61,7 @@ class Build:
     started: Optional[datetime] = None
     ended: Optional[datetime] = None
     log_text: List[str] = field(default_factory=list)
+    log_times: List[datetime] = field(default_factory=list)  # when each log_text entry came
     log_waiters: List[Any] = field(default_factory=list)
     source_url: str = ""
     manifest_name: str = "convox.yml"
@@ -88,6 +89,7 @@ class Build:
 
     def add_log(self, line: str) -> None:
         self.log_text.append(line)
+        self.log_times.append(utcnow())
         for waiter in list(self.log_waiters):
             waiter.set()
 

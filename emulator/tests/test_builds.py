@@ -10,7 +10,9 @@ import tarfile
 
 import httpx
 
-from .conftest import WEB_MANIFEST, build, create_app, tarball, text_of, wait_for, wait_until, ws_frames
+from convox_emulator.testing import start_emulator
+
+from .conftest import PASSWORD, WEB_MANIFEST, build, create_app, tarball, text_of, wait_for, wait_until, ws_frames
 
 
 def test_build_runs_then_completes_with_a_release(client: httpx.Client) -> None:
@@ -168,3 +170,35 @@ def test_build_log_socket_follows_a_running_build(emu, client: httpx.Client) -> 
     assert text_of(again).decode() == text
     unknown = ws_frames(emu, "/apps/myapp/builds/BNOPE/logs")
     assert unknown == [(1, b'ERROR: builds.convox.com "bnope" not found\n'), (2, b"")]
+
+
+def test_build_log_prefix_while_running_only() -> None:
+    """Prefix: true on a running build adds `<RFC3339> service/build/<pid> ` to each line (the
+    rack streams the build pod's process log); the stored log of a finished build is sent as it
+    is. The build steps take 10 s each here, so the build is still running when read."""
+    with (
+        start_emulator(password=PASSWORD, in_process=True, delay_scale=200) as slow,
+        httpx.Client(base_url=slow.url, auth=("convox", PASSWORD), timeout=10) as http,
+    ):
+        assert http.post("/apps", data={"name": "myapp"}).status_code == 200  # no wait: it settles slowly too
+        url = http.post("/apps/myapp/objects/tmp/a.tgz", content=tarball({"convox.yml": WEB_MANIFEST})).json()["Url"]
+        started = http.post("/apps/myapp/builds", data={"url": url}).json()
+        path = f"/apps/myapp/builds/{started['id']}/logs"
+        prefixed = text_of(ws_frames(slow, path, headers={"Prefix": "true"}, stop_after=1)).decode()
+        stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"
+        assert re.fullmatch(
+            rf"{stamp} service/build/{started['process']} Building: object://myapp/tmp/a\.tgz\n", prefixed
+        ), prefixed
+        plain = text_of(ws_frames(slow, path, headers={"Prefix": "false"}, stop_after=1)).decode()
+        assert plain == "Building: object://myapp/tmp/a.tgz\n"
+        assert http.get(f"/apps/myapp/builds/{started['id']}").json()["status"] == "running"
+
+
+def test_finished_build_log_ignores_prefix(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]
+    create_app(client)
+    started = build(client, "myapp")
+    assert started["status"] == "complete"
+    plain = text_of(ws_frames(emu, f"/apps/myapp/builds/{started['id']}/logs")).decode()
+    prefixed = text_of(ws_frames(emu, f"/apps/myapp/builds/{started['id']}/logs", headers={"Prefix": "true"})).decode()
+    assert plain.startswith("Building: ")
+    assert prefixed == plain

@@ -155,8 +155,15 @@ def test_service_logs(emu, client: httpx.Client) -> None:  # type: ignore[no-unt
     assert lines and all(line.startswith("[pod/web-") and "/web] " in line for line in lines)
     bare = text_of(ws_frames(emu, "/apps/myapp/services/web/logs", {"Follow": "false", "Prefix": "false"})).decode()
     assert bare.splitlines()[0] == "web started"
-    tail = ws_frames(emu, "/apps/myapp/services/web/logs", {"Follow": "false", "Tail": "1"})
-    assert len(text_of(tail).decode().splitlines()) == 1
+    pods = sorted({line.split("/")[1] for line in lines})
+    for pod in pods:
+        emu.control(
+            "POST", "logs", {"app": "myapp", "stream": f"service/web/{pod}", "lines": [f"{pod} one", f"{pod} two"]}
+        )
+    tail = ws_frames(emu, "/apps/myapp/services/web/logs", {"Follow": "false", "Tail": "1", "Prefix": "false"})
+    assert text_of(tail).decode().splitlines() == [f"{pod} two" for pod in pods]  # the last line of each pod
+    two = ws_frames(emu, "/apps/myapp/services/web/logs", {"Follow": "false", "Tail": "2", "Prefix": "false"})
+    assert text_of(two).decode().splitlines() == [f"{pod} {n}" for pod in pods for n in ("one", "two")]
 
 
 def test_process_logs_end_with_the_process(emu, client: httpx.Client) -> None:  # type: ignore[no-untyped-def]

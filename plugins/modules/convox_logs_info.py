@@ -82,6 +82,14 @@ options:
         ran out (then RV(timed_out) is V(true)). With V(false), read what is there and stop.
     type: bool
     default: false
+  tail:
+    description:
+      - With O(service) only, take at most the last this many lines of each of the service's
+        processes (the rack's C(Tail)), from 1 to 10000, within O(since). O(lines) still bounds
+        the whole result.
+      - If not set, every line within O(since).
+    type: int
+    version_added: 0.2.0
   prefix:
     description:
       - Start each line with its timestamp and source, as C(convox logs) shows them
@@ -123,6 +131,14 @@ EXAMPLES = r"""
     prefix: true
     lines: 50
   register: errors
+
+- name: The last 20 lines of each web process of the last day
+  convox.convox.convox_logs_info:
+    app: myapp
+    service: web
+    since: 24h
+    tail: 20
+  register: web_tail
 
 - name: Watch myapp's logs for up to 20 seconds, until the line "ready" appears once
   convox.convox.convox_logs_info:
@@ -193,6 +209,7 @@ class LogsInfo(InfoTask):
         "lines": {"type": "int", "default": 100},
         "stream_timeout": {"type": "float", "default": 30},
         "follow": {"type": "bool", "default": False},
+        "tail": {"type": "int"},
         "prefix": {"type": "bool", "default": False},
     }
     checks = {
@@ -204,6 +221,7 @@ class LogsInfo(InfoTask):
         "filter": [checks.header_text(1024)],
         "lines": [checks.between(1, MAX_LINES, "lines")],
         "stream_timeout": [checks.between(0.1, 3600, "seconds")],
+        "tail": [checks.between(1, MAX_LINES, "lines")],
     }
     module_options = {"mutually_exclusive": [("service", "process", "build")]}
     result_key = "lines"
@@ -234,6 +252,8 @@ class LogsInfo(InfoTask):
             parse_since(params.get("since"))
         except ConvoxInputError as exc:
             self._refuse("since", str(exc).replace("since ", "", 1))
+        if params.get("tail") is not None and not params.get("service"):
+            self._refuse("tail", "applies to service logs only (set service)")
         if params.get("build") and params.get("since"):
             self._refuse("since", "does not apply to build logs (the rack always sends the whole build log)")
 
@@ -258,7 +278,7 @@ class LogsInfo(InfoTask):
         if params["system"]:
             return logs.system(**bounds)
         if params["service"]:
-            return logs.service(params["app"], params["service"], **bounds)
+            return logs.service(params["app"], params["service"], tail=params.get("tail"), **bounds)
         if params["process"]:
             return logs.process(params["app"], params["process"], **bounds)
         return logs.app(params["app"], **bounds)

@@ -106,6 +106,9 @@ WRITE_OPS = {
     "builds.create",
     "builds.import_build",
     "objects.store",
+    "processes.files_upload",
+    "processes.files_delete",
+    "processes.exec",
 }
 
 
@@ -242,6 +245,34 @@ class _Objects(_Accessor):
         return f"object://{app}/{key}"
 
 
+class _Processes(_Accessor):
+    """No process exists: enough for the tasks that stop at a missing app (writes are logged)."""
+
+    def get(self, app: str, pid: str) -> Any:
+        self._log("get", app, pid)
+        self._fake.app(app)
+        raise self._fake.errors.ConvoxNotFoundError(500, f'pods "{pid}" not found')
+
+    def list(self, app: str, **kw: Any) -> Any:
+        self._log("list", app, kw)
+        self._fake.app(app)
+        return []
+
+    def files_download(self, app: str, pid: str, path: str) -> bytes:
+        self._log("files_download", app, pid, path)
+        raise AssertionError("no process exists in the fake: nothing to download")
+
+    def files_upload(self, app: str, pid: str, files: Any, **kw: Any) -> None:
+        self._log("files_upload", app, pid)
+
+    def files_delete(self, app: str, pid: str, paths: Any, **kw: Any) -> None:
+        self._log("files_delete", app, pid)
+
+    def exec(self, app: str, pid: str, command: str, **kw: Any) -> Any:
+        self._log("exec", app, pid, command)
+        raise AssertionError("no process exists in the fake: nothing to exec in")
+
+
 class FakeClient:
     """apps / releases / builds / objects / environment over dicts; every call is logged."""
 
@@ -263,6 +294,7 @@ class FakeClient:
             "releases": _Releases(self, "releases"),
             "builds": _Builds(self, "builds"),
             "objects": _Objects(self, "objects"),
+            "processes": _Processes(self, "processes"),
         }
         self.environment = EnvironmentAccessor(self)  # the real merge logic on top of the fake reads
 

@@ -57,7 +57,7 @@ BASE: Dict[str, Dict[str, Any]] = {
     "convox_env_info": {"app": "myapp"},
     "convox_exec": {"app": "myapp", "service": "web", "command": "echo hi"},
     "convox_instance": {"state": "rekeyed"},
-    "convox_logs_info": {"app": "myapp"},
+    "convox_logs_info": {"app": "myapp", "service": "web"},  # the service: so that tail is judged by its bounds
     "convox_process": {"app": "myapp", "service": "web"},
     "convox_process_info": {"app": "myapp"},
     "convox_registry": {"server": "reg.example.com", "username": "u", "registry_password": "pw"},
@@ -265,6 +265,28 @@ def test_bad_input_fails_naming_the_option_before_any_request(
             assert MARK not in out
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("base", "tail", "expected"),
+    [
+        ({"app": "myapp", "service": "web"}, 0, "at least 1"),
+        ({"app": "myapp", "service": "web"}, 10001, "at most 10000"),
+        ({"app": "myapp"}, 5, "service logs only"),
+        ({"app": "myapp", "process": "web-1"}, 5, "service logs only"),
+        ({"app": "myapp", "build": "BABCDEFGHIJ"}, 5, "service logs only"),
+        ({"system": True}, 5, "service logs only"),
+    ],
+)
+def test_logs_tail_only_with_a_service_and_within_bounds(
+    run_module: Any, base: Dict[str, Any], tail: int, expected: str
+) -> None:
+    run_module.monkeypatch.setitem(BASE, "convox_logs_info", base)
+    result, out, built = run_bad(run_module, "convox_logs_info", "tail", tail)
+    assert result.get("failed") is True, result
+    assert "tail" in result["msg"] and expected in result["msg"], result["msg"]
+    assert "Traceback" not in out
+    assert built == 0
 
 
 def test_every_module_is_covered() -> None:
