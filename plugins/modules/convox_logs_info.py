@@ -245,23 +245,17 @@ class LogsInfo(InfoTask):
         if params.get("system"):
             given = [key for key in ("app", "service", "process", "build") if params.get(key)]
             if given:
-                self._refuse(given[0], f"must not be set with system=true (the rack's logs), got {given[0]}")
+                self.refuse(given[0], f"must not be set with system=true (the rack's logs), got {given[0]}")
         elif not params.get("app"):
-            self._refuse("app", "is required unless system=true")
+            self.refuse("app", "is required unless system=true")
         try:
             parse_since(params.get("since"))
         except ConvoxInputError as exc:
-            self._refuse("since", str(exc).replace("since ", "", 1))
+            self.refuse("since", str(exc).replace("since ", "", 1))
         if params.get("tail") is not None and not params.get("service"):
-            self._refuse("tail", "applies to service logs only (set service)")
+            self.refuse("tail", "applies to service logs only (set service)")
         if params.get("build") and params.get("since"):
-            self._refuse("since", "does not apply to build logs (the rack always sends the whole build log)")
-
-    def _refuse(self, option: str, problem: str) -> None:
-        self.cm.fail(
-            f"Option {option} {problem}. Nothing was sent to the rack.",
-            failure={"kind": "InputError", "option": option},
-        )
+            self.refuse("since", "does not apply to build logs (the rack always sends the whole build log)")
 
     def read(self) -> Any:
         params = self.params
