@@ -87,7 +87,7 @@ docs-rst: venv
 	$(VENV)/bin/python tools/docs.py rst
 
 bench: venv
-	bash bench/run.sh
+	PYTHON=$(VENV)/bin/python bash bench/run.sh
 
 # plugins/module_utils/_shapes.py (the records' field table) from the models; rerun after changing a model
 shapes: venv

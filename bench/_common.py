@@ -21,8 +21,11 @@ def collection_root(prefix: str = "convox-bench-") -> str:
 
 
 def write_result(name: str, result: Any) -> str:
-    """Write ``result`` as JSON to bench/results/<name>.json (ignored by git) and return the path."""
-    directory = os.path.join(REPO_ROOT, "bench", "results")
+    """Write ``result`` as JSON to bench/results/<name>.json (ignored by git) and return the path.
+
+    ``CONVOX_BENCH_RESULTS`` names another directory (the smoke test's, so that its tiny runs never
+    replace a real run's figures)."""
+    directory = os.environ.get("CONVOX_BENCH_RESULTS") or os.path.join(REPO_ROOT, "bench", "results")
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, f"{name}.json")
     with open(path, "w", encoding="utf-8") as handle:

@@ -13,7 +13,9 @@ The figures behind the "Answers" section of docs/architecture.md (one answer typ
 2. Per-call CPU of parsing typical answers in this process, after a warm-up (--repeats rounds
    of --calls calls; min and median per call): an app list of 200 apps, a release with an
    environment of 40 variables, each as models and as records, with and without
-   ``to_result()`` (what a module returns), plus an unusual answer on the records path
+   ``to_result()`` (what a module returns), a list of 200 services (a model with kebab-case
+   keys and nested models) as models, as records and as records built by the per-field loop
+   every record took before the fast paths (``_Compiled(fast=False)``), plus an unusual answer on the records path
    (handed to the model, then turned into a record).
 
 Standard library and the client only. Usage: .venv/bin/python bench/answers_bench.py
@@ -77,6 +79,32 @@ RELEASE = {
     "manifest": MANIFEST * 4,
     "description": "env add VARIABLE_39",
     "created": "2024-05-01T12:00:00.123456789Z",
+}
+# a model with kebab-case wire keys (``gpu-vendor``, ``cold-start``...), nested models included
+SERVICE = {
+    "name": "web",
+    "count": 2,
+    "cpu": 256,
+    "memory": 512,
+    "gpu": 0,
+    "gpu-vendor": "",
+    "domain": "web.myapp.rack.example.com",
+    "ports": [{"balancer": 443, "certificate": "", "container": 3000}],
+    "nlb": [
+        {
+            "container-port": 5432,
+            "port": 5432,
+            "protocol": "tcp",
+            "scheme": "internal",
+            "certificate": "",
+            "cross-zone": True,
+            "allow-cidr": ["10.0.0.0/8"],
+        }
+    ],
+    "min": 1,
+    "max": 4,
+    "cold-start": False,
+    "agent": False,
 }
 UNUSUAL_APP = dict(APP, locked="false")  # a string where a bool belongs: records hand it to the model
 
@@ -164,15 +192,34 @@ def per_call(func: Callable[[], Any], repeats: int, calls: int) -> Dict[str, flo
     return summary(rounds)
 
 
+def service_list(count: int = 200) -> List[Dict[str, Any]]:
+    return [dict(SERVICE, name=f"service{index:03d}") for index in range(count)]
+
+
 def parse_costs(repeats: int, calls: int) -> Dict[str, Dict[str, float]]:
-    from ansible_collections.convox.convox.plugins.module_utils import _records, models
+    from ansible_collections.convox.convox.plugins.module_utils import _records, _shapes, models
 
     apps = app_list()
+    services = service_list()
+    # every model on the per-field loop (``_Compiled(fast=False)``): the records before the fast paths
+    loop_shapes = {name: _records._Compiled(name, fast=False) for name in _shapes.SHAPES}
+
+    def loop_records(name: str, data: Any) -> Any:
+        fast_shapes, _records._COMPILED = _records._COMPILED, loop_shapes
+        try:
+            return _records.record_list(name, data)
+        finally:
+            _records._COMPILED = fast_shapes
+
     cases: Dict[str, Callable[[], Any]] = {
         "200 apps: models": lambda: models.parse_list(models.App, apps),
         "200 apps: records": lambda: _records.record_list("App", apps),
         "200 apps: models + to_result": lambda: models.to_result(models.parse_list(models.App, apps)),
         "200 apps: records + to_result": lambda: models.to_result(_records.record_list("App", apps)),
+        "200 services: models": lambda: models.parse_list(models.Service, services),
+        "200 services: records": lambda: _records.record_list("Service", services),
+        "200 services: records, per-field loop": lambda: loop_records("Service", services),
+        "200 apps: records, per-field loop": lambda: loop_records("App", apps),
         "release with env: models": lambda: models.parse(models.Release, RELEASE),
         "release with env: records": lambda: _records.record("Release", RELEASE),
         "release with env: models + to_result": lambda: models.parse(models.Release, RELEASE).to_result(),

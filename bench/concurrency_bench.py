@@ -26,9 +26,8 @@ import tempfile
 import time
 from typing import Any, Callable, Dict, List
 
-from _common import collection_root
+from _common import collection_root, write_result
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MANIFEST = "services:\n  web:\n    build: .\n    port: 3000\n"
 
 
@@ -114,10 +113,7 @@ def main() -> None:
         "results": summary,
     }
     print(json.dumps(report, indent=2))
-    out_dir = os.path.join(REPO_ROOT, "bench", "results")
-    os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "concurrency_bench.json"), "w", encoding="utf-8") as handle:
-        json.dump(report, handle, indent=2)
+    write_result("concurrency_bench", report)
 
 
 if __name__ == "__main__":

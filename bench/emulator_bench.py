@@ -109,7 +109,7 @@ def main() -> int:
         result["releases_per_app"] = args.releases
         result["processes"] = sum(len(a["processes"]) for a in emu.rack_state()["apps"].values())
         result["rss_loaded_mb"] = round(rss_mb(emu.pid), 1)
-        result["get_app_loaded"] = measure_gets(client, "/apps/app100", args.requests, emu.pid)
+        result["get_app_loaded"] = measure_gets(client, f"/apps/app{args.apps // 2:03d}", args.requests, emu.pid)
         result["get_apps_list_loaded"] = measure_gets(client, "/apps", max(50, args.requests // 20), emu.pid)
         emu.clear_requests()
         result["rss_after_gets_mb"] = round(rss_mb(emu.pid), 1)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import datetime
 import re
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from ._convert import ZERO_TIME_PREFIX, to_result
 from ._shapes import SHAPES
@@ -232,6 +232,7 @@ _MISSING = object()
 # per model, compiled from SHAPES on first use (``_Compiled``)
 _Field = Tuple[str, str, bool, Callable[[Any, Optional[str]], Any], Any, bool, Optional[str], Optional[type]]
 _Plain = Tuple[str, str, Any, type, Callable[[Any, Optional[str]], Any]]
+_Renamed = Tuple[str, str, Any, Optional[type], Callable[[Any, Optional[str]], Any], Optional[str]]
 
 
 class _Compiled:
@@ -243,11 +244,15 @@ class _Compiled:
     field). ``rest``: every other field, as (attribute, wire key, aliased, converter, default,
     default needs a copy, nested model, type kept). ``keys``: every key of a field (either
     spelling). ``order``: the attributes in the model's order, when plain-then-rest is not it.
+    ``plain`` and ``rest`` make the per-field loop; the fast paths: ``defaults`` and ``checks``
+    (one spelling per field), or ``renamed`` (every field, as (attribute, wire key, default, type
+    kept, converter, nested model)) and ``spellings`` (the attribute spellings that send an
+    answer to the loop) for a model with other wire keys.
     """
 
-    __slots__ = ("checks", "defaults", "keys", "order", "plain", "rest")
+    __slots__ = ("checks", "defaults", "keys", "order", "plain", "renamed", "rest", "spellings")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, fast: bool = True) -> None:
         plain: List[_Plain] = []
         rest: List[_Field] = []
         for attr, wire, kind, default, nested in SHAPES[name]:
@@ -267,24 +272,45 @@ class _Compiled:
         self.keys = frozenset(key for attr, wire, *_more in SHAPES[name] for key in (attr, wire))
         order = tuple(field[0] for field in SHAPES[name])
         self.order = None if order == tuple(field[0] for field in plain + rest) else order
-        # A model with one spelling per field, whose converters give every default back as it is
-        # (equal, and a copy of a mutable one), is built from ``{**defaults, **answer}``: the copy,
-        # the defaults of missing keys and the model's order come from one merge in C; then one
-        # type test per field (``checks``: attribute, type kept, converter, nested model).
-        self.defaults: Optional[Dict[str, Any]] = {}
-        checks = []
+        # The fast paths, for a model whose converters give every default back as it is (equal, and
+        # a copy of a mutable one). ``fast=False`` leaves every model to the per-field loop above
+        # (the reference the unit tests compare the fast paths with).
+        self.defaults: Optional[Dict[str, Any]] = None
+        self.checks: Tuple[Tuple[str, Optional[type], Callable[[Any, Optional[str]], Any], Optional[str]], ...] = ()
+        self.renamed: Tuple[_Renamed, ...] = ()
+        self.spellings: FrozenSet[str] = frozenset()
+        wires = {wire for _attr, wire, *_more in SHAPES[name]}
+        defaults: Dict[str, Any] = {}
         for attr, wire, kind, default, nested in SHAPES[name]:
             convert, keep = _CONVERTERS[kind], _KEEP.get(kind)
             try:
                 back = default if default.__class__ is keep else convert(default, nested)
             except _Unusual:
                 back = _MISSING
-            if attr != wire or back != default or (isinstance(default, (dict, list)) and back is default):
-                self.defaults = None
-                break
-            self.defaults[attr] = default
-            checks.append((attr, keep, convert, nested))
-        self.checks = tuple(checks)
+            if not fast or back != default or (isinstance(default, (dict, list)) and back is default):
+                return
+            if attr != wire and attr in wires:  # a spelling that is another field's key: the loop
+                return
+            defaults[attr] = default
+        if all(attr == wire for attr, wire, *_more in SHAPES[name]):
+            # One spelling per field: built from ``{**defaults, **answer}``: the copy, the defaults
+            # of missing keys and the model's order come from one merge in C; then one type test
+            # per field (``checks``: attribute, type kept, converter, nested model).
+            self.defaults = defaults
+            self.checks = tuple(
+                (attr, _KEEP.get(kind), _CONVERTERS[kind], nested)
+                for attr, _wire, kind, _default, nested in SHAPES[name]
+            )
+        else:
+            # Wire keys in kebab-case (``git-sha``): while the answer uses the wire keys only (the
+            # other spelling, which the models also accept, goes to the loop), one comprehension
+            # reads every field by its wire key, in the model's order, with one lookup and one
+            # exact-type test; the converter (which copies maps and lists) only for other types.
+            self.renamed = tuple(
+                (attr, wire, default, _KEEP.get(kind), _CONVERTERS[kind], nested)
+                for attr, wire, kind, default, nested in SHAPES[name]
+            )
+            self.spellings = frozenset(attr for attr, wire, *_more in SHAPES[name] if attr != wire)
 
 
 _COMPILED: Dict[str, _Compiled] = {}
@@ -321,8 +347,19 @@ def _build(name: str, data: Any, shape: Optional[_Compiled] = None) -> Record:
                 merged[attr] = convert(value, nested)
         return _record(name, merged, extra)
     get = data.get
+    fields: Dict[str, Any]
+    if shape.renamed and shape.spellings.isdisjoint(data):  # kebab-case keys, the wire spelling only
+        # a default comes back as is (immutable) or through its converter (a copy of a list or map)
+        fields = {
+            attr: value if (value := get(wire, default)).__class__ is keep else convert(value, nested)
+            for attr, wire, default, keep, convert, nested in shape.renamed
+        }
+        keys = shape.keys
+        extra = {} if keys.issuperset(data) else {key: value for key, value in data.items() if key not in keys}
+        return _record(name, fields, extra)
+    # the per-field loop (every model with ``fast=False``)
     # the usual value has the field's type and is kept as it is: one lookup and one type test
-    fields: Dict[str, Any] = {
+    fields = {
         attr: value if (value := get(wire, default)).__class__ is keep else convert(value, None)
         for attr, wire, default, keep, convert in shape.plain
     }

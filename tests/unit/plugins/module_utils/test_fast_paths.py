@@ -12,8 +12,12 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_records import MODEL_NAMES, answers
 
 from ansible_collections.convox.convox.plugins.module_utils import _records as r
+from ansible_collections.convox.convox.plugins.module_utils import _shapes
 from ansible_collections.convox.convox.plugins.module_utils import errors as e
 from ansible_collections.convox.convox.plugins.module_utils import models as m
 from ansible_collections.convox.convox.plugins.module_utils import transport as t
@@ -209,3 +213,79 @@ def test_model_lists_are_validated_as_items_are():
 )
 def test_parse_env(text, expected):
     assert parse_env(text) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# records: the fast paths against the per-field loop, for every model
+
+RENAMED = sorted(name for name in _shapes.SHAPES if any(attr != wire for attr, wire, *_rest in _shapes.SHAPES[name]))
+
+
+def _canonical(value):
+    """``value`` with every type and order spelled out (``==`` would take True for 1, 1.0 for 1)."""
+    if isinstance(value, r.Record):
+        fields = object.__getattribute__(value, "_Record__fields")
+        extra = object.__getattribute__(value, "_Record__extra")
+        return ("Record", value.record_type, _canonical(fields), _canonical(extra))
+    if isinstance(value, dict):
+        return ("dict", [(key, _canonical(item)) for key, item in value.items()])
+    if isinstance(value, list):
+        return ("list", [_canonical(item) for item in value])
+    return (type(value).__name__, repr(value), value.utcoffset() if isinstance(value, datetime.datetime) else None)
+
+
+def _outcome(name, data):
+    try:
+        return _canonical(r._build(name, data))
+    except r._Unusual:
+        return "left to the model"
+
+
+@st.composite
+def _odd_answers(draw, name):
+    """A rack's answer (test_records), sometimes with a field in both spellings or of another type."""
+    data = draw(answers(name))
+    for attr, wire, _kind, _default, _nested in _shapes.SHAPES[name]:
+        choice = draw(st.integers(min_value=0, max_value=11))
+        if choice == 0 and attr != wire:
+            data[attr] = data.get(wire, "x")  # the other spelling, alone or beside the wire key
+        elif choice == 1:
+            data[wire] = draw(st.sampled_from(["true", 1, 2.5, True, [], {}, None, "2024-01-02 03:04:05Z"]))
+    return data
+
+
+def test_every_kebab_case_model_takes_a_fast_path():
+    assert len(RENAMED) == 19  # 16 in kebab-case, 3 in camelCase or capitalised (`Url`)
+    for name in _shapes.SHAPES:
+        shape = r._Compiled(name)
+        assert shape.defaults is not None or shape.renamed, name
+        assert bool(shape.renamed) == (name in RENAMED), name
+        slow = r._Compiled(name, fast=False)
+        assert slow.defaults is None and not slow.renamed
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_fast_records_are_what_the_field_loop_gives(name, data):
+    """Every model, any answer: the records the fast paths build are, type for type and key for key
+    (order included), those of the per-field loop every model took before them, and an answer
+    the loop leaves to the model is left to the model."""
+    answer = data.draw(_odd_answers(name))
+    fast = _outcome(name, answer)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(r, "_COMPILED", {other: r._Compiled(other, fast=False) for other in _shapes.SHAPES})
+        slow = _outcome(name, answer)
+    assert fast == slow
+    if fast != "left to the model":
+        assert r.record(name, answer).to_result() == m.parse(getattr(m, name), answer).to_result()
+
+
+def test_kebab_case_record_by_either_spelling():
+    wire = {"id": "B1", "git-sha": "abc", "started": "2024-05-01T12:00:00Z", "x-other": 1}
+    record = r.record("Build", wire)
+    assert record.git_sha == "abc" and record.to_result()["x_other"] == 1
+    assert r.record("Build", {"id": "B1", "git_sha": "abc"}).git_sha == "abc"  # the loop takes it
+    assert record.to_result() == m.parse(m.Build, wire).to_result()
+    first, second = r.record_list("Build", [{"id": "a"}, {"id": "b"}])
+    assert first.to_result() == second.to_result() | {"id": "a"}
