@@ -60,7 +60,7 @@ options:
   content:
     description:
       - Text to write to O(path) in the process, instead of O(src); at most 1 MiB (use O(src) for larger files).
-      - Treated as a secret, as M(ansible.builtin.copy) treats its C(content): never shown in the task's
+      - Treated as a secret, as M(ansible.builtin.copy) treats its C(content), and never shown in the task's
         arguments or output. Ansible masks the value wherever it would appear, so O(diff_content) shows a
         file given inline as masked; use O(src) for a file whose content the diff may show.
     type: str

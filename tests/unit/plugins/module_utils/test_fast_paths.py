@@ -14,7 +14,6 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_records import MODEL_NAMES, answers
 
 from ansible_collections.convox.convox.plugins.module_utils import _records as r
 from ansible_collections.convox.convox.plugins.module_utils import _shapes
@@ -23,6 +22,7 @@ from ansible_collections.convox.convox.plugins.module_utils import models as m
 from ansible_collections.convox.convox.plugins.module_utils import transport as t
 from ansible_collections.convox.convox.plugins.module_utils.credentials import Credentials
 from ansible_collections.convox.convox.plugins.module_utils.resources.environment import parse_env
+from ansible_collections.convox.convox.tests.unit.plugins.module_utils.test_records import MODEL_NAMES, answers
 
 
 def _transport(**kwargs) -> t.Transport:
