@@ -216,6 +216,7 @@ class Run(CommandTask):
         try:
             outcome = self.client.processes.run_attached(params["app"], params["service"], params["command"], **options)
         except convox_errors.ConvoxStreamError as exc:
+            # A stream error's exit code 0 means the rack failed before the command ran (spec section 7).
             self.finished(result, getattr(exc, "output", b""), getattr(exc, "exit_code", None) or None)
             reason = str(getattr(exc, "message", None) or exc).strip()
             self.cm.fail(
