@@ -392,6 +392,7 @@ ANSIBLE_LABELS = {
     "common_return_values": "reference_appendices/common_return_values.html#common-return-values",
     "ansible_configuration_settings": "reference_appendices/config.html#ansible-configuration-settings",
     "ansible_collections.ansible.builtin.command_module": "collections/ansible/builtin/command_module.html",
+    "ansible_collections.ansible.builtin.copy_module": "collections/ansible/builtin/copy_module.html",
     # a module with an action plugin of the same name (the controller path) gets a note linking here
     "action_plugins": "plugins/action.html#action-plugins",
 }
