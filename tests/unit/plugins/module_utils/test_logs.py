@@ -12,29 +12,9 @@ import websocket as websocket_lib
 from ansible_collections.convox.convox.plugins.module_utils import errors as e
 from ansible_collections.convox.convox.plugins.module_utils import websocket as ws
 from ansible_collections.convox.convox.plugins.module_utils.resources.logs import filter_terms, parse_since
+from ansible_collections.convox.convox.tests.unit.plugins.module_utils.scripted_websocket import ScriptedConnection
 
 TEXT, BINARY = 1, 2
-
-
-class Script:
-    def __init__(self, frames):
-        self.frames = list(frames)
-        self.timeouts = []
-        self.closed = False
-
-    def settimeout(self, value):
-        self.timeouts.append(value)
-
-    def recv_data(self):
-        if not self.frames:
-            raise websocket_lib.WebSocketConnectionClosedException("closed")
-        frame = self.frames.pop(0)
-        if isinstance(frame, BaseException):
-            raise frame
-        return frame
-
-    def close(self):
-        self.closed = True
 
 
 @pytest.fixture
@@ -42,7 +22,7 @@ def script(monkeypatch):
     made = {}
 
     def install(frames):
-        conn = Script(frames)
+        conn = ScriptedConnection(frames)
 
         def create_connection(url, **kwargs):
             made.update(url=url, kwargs=kwargs, conn=conn)

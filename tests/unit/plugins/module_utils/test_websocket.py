@@ -12,30 +12,10 @@ import websocket as websocket_lib
 
 from ansible_collections.convox.convox.plugins.module_utils import errors as e
 from ansible_collections.convox.convox.plugins.module_utils import websocket as ws
+from ansible_collections.convox.convox.tests.unit.plugins.module_utils.scripted_websocket import ScriptedConnection
 
 MARKER = b"F1E49A85-0AD7-4AEF-A618-C249C6E6568D:"
 TEXT, BINARY, CLOSE = 1, 2, 8
-
-
-class FakeConnection:
-    def __init__(self, frames):
-        self.frames = frames if isinstance(frames, BaseException) else list(frames)
-        self.closed = False
-        self.timeouts = []
-
-    def settimeout(self, value):
-        self.timeouts.append(value)
-
-    def recv_data(self):
-        if not self.frames:
-            raise websocket_lib.WebSocketConnectionClosedException("closed")
-        frame = self.frames.pop(0)
-        if isinstance(frame, BaseException):
-            raise frame
-        return frame
-
-    def close(self):
-        self.closed = True
 
 
 @pytest.fixture
@@ -43,7 +23,7 @@ def fake_ws(monkeypatch):
     state = {"connections": [], "calls": []}
 
     def install(*scripts):
-        queue = [FakeConnection(frames) for frames in scripts]
+        queue = [ScriptedConnection(frames) for frames in scripts]
 
         def create_connection(url, **kwargs):
             state["calls"].append((url, kwargs))
